@@ -934,6 +934,7 @@ ms_matmul (MsGraph  *g,
       memset (y->data, 0, y->numel * sizeof (float));
       return y;
     }
+  ms_flops_add (2.0 * m * n * k);
   cblas_sgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
                a->data, a->shape[1], b->data, b->shape[1], 0.0f, y->data, n);

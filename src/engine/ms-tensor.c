@@ -388,6 +388,28 @@ ms_graph_op_view (MsGraph         *g,
   return op_result (g, op, t, src, NULL, NULL);
 }
 
+/* FLOP counter --------------------------------------------------------------------------- */
+
+static _Thread_local double flop_counter;
+
+void
+ms_flops_add (double flops)
+{
+  flop_counter += flops;
+}
+
+double
+ms_flops_get (void)
+{
+  return flop_counter;
+}
+
+void
+ms_flops_reset (void)
+{
+  flop_counter = 0.0;
+}
+
 /* Autograd ------------------------------------------------------------------------------- */
 
 /* Adds @gx into @t's gradient.  Without create_graph the sum is done in place when the
