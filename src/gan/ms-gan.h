@@ -1,0 +1,105 @@
+/* ms-gan.h: one GAN under training: networks, objective, optimizers and the training step
+ *
+ * Copyright 2026 The ModeScope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * An iteration is n_critic discriminator steps and one generator step, alternating as in the
+ * PyTorch DCGAN example: the generator's batch from the last critic step is reused for the
+ * generator step (one generator forward pass per iteration when n_critic is 1).  During the
+ * generator step the discriminator's weights enter the graph as constants, so no gradient is
+ * computed for them.
+ *
+ * Threading: an MsGan belongs to one thread (the trainer).
+ */
+#pragma once
+
+#include <glib.h>
+#include "ms-arch.h"
+#include "ms-optim.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  MS_LOSS_NSGAN,       /* non-saturating: G minimises -log D(G(z)) (Goodfellow et al.) */
+  MS_LOSS_MINIMAX,     /* saturating: G minimises log(1 - D(G(z))) */
+  MS_LOSS_WGAN_CLIP,   /* Wasserstein critic, weights clipped to [-c, c] (Arjovsky et al.) */
+  MS_LOSS_WGAN_GP,     /* Wasserstein critic with gradient penalty (Gulrajani et al.) */
+  MS_LOSS_N_KINDS
+} MsLossKind;
+
+typedef struct
+{
+  MsLossKind loss;
+  int        batch;        /* samples per step (per packed group with PacGAN: batch groups) */
+  int        n_critic;     /* discriminator steps per generator step */
+  float      gp_lambda;    /* WGAN-GP */
+  float      clip;         /* WGAN weight clipping */
+} MsGanConfig;
+
+/* Fills @out with @n real samples (n * data size floats, NCHW for images). */
+typedef void (*MsRealSampler) (gpointer  user_data,
+                               MsRng    *rng,
+                               int       n,
+                               float    *out);
+
+typedef struct
+{
+  double loss_d;
+  double loss_g;
+  double d_real;          /* mean D output on real data (logit or critic value) */
+  double d_fake;
+  double grad_norm_d;
+  double grad_norm_g;
+  double penalty;         /* WGAN-GP's penalty term, 0 otherwise */
+} MsGanStats;
+
+typedef struct _MsGan MsGan;
+
+const char *ms_loss_kind_to_string   (MsLossKind    kind);
+gboolean    ms_loss_kind_from_string (const char   *name,
+                                      MsLossKind   *kind,
+                                      GError      **error);
+/* The objective's paper defaults for n_critic, gp_lambda and clip */
+MsGanConfig ms_gan_config_default    (MsLossKind    kind);
+gboolean    ms_gan_config_validate   (const MsGanConfig *config,
+                                      GError      **error);
+
+MsGan      *ms_gan_new               (const MsArchConfig  *arch,
+                                      const MsGanConfig   *config,
+                                      const MsOptimConfig *optim_g,
+                                      const MsOptimConfig *optim_d,
+                                      guint64              seed,
+                                      MsRealSampler        sampler,
+                                      gpointer             sampler_data,
+                                      GError             **error);
+void        ms_gan_free              (MsGan *gan);
+
+/* One iteration: n_critic D steps then one G step. */
+void        ms_gan_iteration         (MsGan *gan);
+void        ms_gan_step_d            (MsGan *gan);
+void        ms_gan_step_g            (MsGan *gan);
+
+/* Applied before the next step; optimizer state follows ms_optimizer_set_config(). */
+gboolean    ms_gan_set_config        (MsGan *gan, const MsGanConfig *config, GError **error);
+gboolean    ms_gan_set_optim         (MsGan *gan, gboolean generator,
+                                      const MsOptimConfig *config, GError **error);
+
+/* Generator samples for @n noise vectors @z (n * z_dim floats) into @out, with batch norm in
+ * evaluation mode (running statistics), as the TensorFlow tutorial draws its grids. */
+void        ms_gan_generate          (MsGan *gan, const float *z, int n, float *out);
+/* Discriminator outputs for @n samples (pack must be 1), evaluation mode */
+void        ms_gan_discriminate      (MsGan *gan, const float *x, int n, float *out);
+
+const MsGanStats  *ms_gan_stats      (MsGan *gan);
+const MsGanConfig *ms_gan_config     (MsGan *gan);
+MsNet      *ms_gan_generator         (MsGan *gan);
+MsNet      *ms_gan_discriminator     (MsGan *gan);
+MsOptimizer *ms_gan_optimizer        (MsGan *gan, gboolean generator);
+MsRng      *ms_gan_rng               (MsGan *gan);
+int         ms_gan_z_dim             (MsGan *gan);
+gsize       ms_gan_data_size         (MsGan *gan);
+gint64      ms_gan_iterations        (MsGan *gan);
+MsGraph    *ms_gan_graph             (MsGan *gan);
+
+G_END_DECLS
