@@ -1,0 +1,62 @@
+/* ms-cli.c: modescope-cli, the headless front end
+ *
+ * Copyright 2026 The ModeScope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ms-cli.h"
+
+typedef struct
+{
+  const char *name;
+  int       (*run) (int argc, char **argv);
+  const char *summary;
+} Command;
+
+static const Command commands[] = {
+  { "train", ms_cli_train, "train a GAN without a window and report its progress" },
+  { "metrics", ms_cli_metrics, "every metric on real data (the upper reference)" },
+  { "bench", ms_cli_bench, "time training iterations of the engine (and PyTorch, if installed)" },
+  { "train-classifier", ms_cli_train_classifier, "train the classifier the collapse metrics use" },
+  { "eval-classifier", ms_cli_eval_classifier, "measure a classifier's test accuracy" },
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: modescope-cli COMMAND [OPTION…]\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-18s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nRun “modescope-cli COMMAND --help” for a command's options.\n");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  setlocale (LC_ALL, "");
+  /* Numbers in our key=value output must always use a decimal point. */
+  setlocale (LC_NUMERIC, "C");
+
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+    {
+      print_usage (argc < 2 ? stderr : stdout);
+      return argc < 2 ? MS_CLI_EXIT_USAGE : 0;
+    }
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("modescope-cli %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1);
+  fprintf (stderr, "modescope-cli: unknown command “%s”\n\n", argv[1]);
+  print_usage (stderr);
+  return MS_CLI_EXIT_USAGE;
+}
