@@ -30,7 +30,7 @@
 #define OPTIM_HAS_M      1u
 #define OPTIM_HAS_V      2u
 #define OPTIM_PAYLOAD    (4 + 4 + 8 + 8 * 8)
-#define RNG_PAYLOAD      (4 * 8 + 4 + 4)
+#define RNG_PAYLOAD      (4 * 8)
 
 G_DEFINE_QUARK (ms-checkpoint-error-quark, ms_checkpoint_error)
 
@@ -420,8 +420,6 @@ ms_checkpoint_writer_add_rng (MsCheckpointWriter *w,
 
   for (int i = 0; i < 4; i++)
     put_u64 (w->buf, rng->s[i]);
-  put_f32 (w->buf, rng->spare);
-  put_u32 (w->buf, rng->has_spare);
   end_section (w, start, RNG_PAYLOAD);
 }
 
@@ -1157,7 +1155,7 @@ ms_checkpoint_restore_rng (const MsCheckpoint *ck,
                            GError            **error)
 {
   Cursor c = { 0 };
-  MsRng r = { .has_spare = 0 };
+  MsRng r = { { 0, } };
 
   g_return_val_if_fail (ck != NULL, FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
@@ -1172,14 +1170,10 @@ ms_checkpoint_restore_rng (const MsCheckpoint *ck,
 
   for (int i = 0; i < 4; i++)
     cursor_u64 (&c, &r.s[i]);
-  cursor_f32 (&c, &r.spare);
-  cursor_u32 (&c, &r.has_spare);
 
   /* xoshiro256** never leaves the all-zero state, and never enters it from another. */
   if ((r.s[0] | r.s[1] | r.s[2] | r.s[3]) == 0)
     return fail_malformed (error, ck, name, "the generator state is zero");
-  if (r.has_spare > 1 || !isfinite (r.spare))
-    return fail_malformed (error, ck, name, "invalid spare normal value");
 
   *rng = r;
   return TRUE;

@@ -35,7 +35,7 @@
  *               total x f32 data; with bit 0: total x f32 m, total x f32 v
  *   OPTIMIZER   u32 kind (MsOptimKind), u32 flags (bit 0 has_m, bit 1 has_v), u64 step,
  *               f64 lr, momentum, dampening, alpha, eps, beta1, beta2, weight_decay
- *   RNG         4 x u64 state, f32 spare, u32 has_spare
+ *   RNG         4 x u64 state
  *   STRING      UTF-8 text without NUL
  *   KEY_VALUES  u32 count; count x { u32 key length, key, u32 value length, value }, keys sorted
  *

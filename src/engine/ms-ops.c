@@ -982,8 +982,11 @@ inv_std (MsGraph  *g,
   return ms_div (g, ones, ms_sqrt (g, ms_add_scalar (g, var, eps)));
 }
 
-/* F.batch_norm(training=True), composed from differentiable ops so that it can be
- * differentiated twice; the big tensor is touched by five passes. */
+OP_CLASS (batch_norm, "batch_norm");
+
+/* F.batch_norm(training=True): one fused pass forward.  The per-channel mean and 1/std are
+ * saved in aux; the backward rule has a fused kernel for ordinary training and an op-composed
+ * form, recomputing the statistics from x, when the backward pass is itself recorded. */
 MsTensor *
 ms_batch_norm_train (MsGraph  *g,
                      MsTensor *x,
@@ -994,30 +997,162 @@ ms_batch_norm_train (MsGraph  *g,
                      float    *running_mean,
                      float    *running_var)
 {
-  gsize count = x->numel / (gsize) ms_tensor_dim (x, 1);
-  MsTensor *mean, *xc, *var, *scale, *y;
+  int n = x->shape[0], c = ms_tensor_dim (x, 1);
+  gsize inner = ms_tensor_inner (x);
+  gsize count = (gsize) n * inner;
+  MsTensor *y = ms_graph_op_result (g, &batch_norm_class, x->ndim, x->shape, x, gamma, beta);
+  float *stats = ms_arena_alloc (ms_graph_arena (g), 2 * (gsize) c * sizeof (float));
+  float unbias = count > 1 ? (float) count / (float) (count - 1) : 1.0f;
 
-  mean = ms_scale (g, ms_channel_sum (g, x), 1.0f / (float) count);
-  xc = ms_add_channel (g, x, ms_neg (g, mean));
-  var = ms_scale (g, ms_channel_sum (g, ms_square (g, xc)), 1.0f / (float) count);
-  scale = inv_std (g, var, eps);
-  if (gamma != NULL)
-    scale = ms_mul (g, scale, gamma);
-  y = ms_mul_channel (g, xc, scale);
-  if (beta != NULL)
-    y = ms_add_channel (g, y, beta);
-
-  if (running_mean != NULL && running_var != NULL)
+  y->fparam[0] = eps;
+  y->aux = stats;
+  for (int ch = 0; ch < c; ch++)
     {
-      float unbias = count > 1 ? (float) count / (float) (count - 1) : 1.0f;
+      double sum = 0.0, sq = 0.0;
+      float mean, var, invstd, scale, shift;
 
-      for (gsize c = 0; c < mean->numel; c++)
+      for (int b = 0; b < n; b++)
         {
-          running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean->data[c];
-          running_var[c] = (1.0f - momentum) * running_var[c] + momentum * var->data[c] * unbias;
+          const float *restrict px = x->data + ((gsize) b * c + ch) * inner;
+          float part = 0.0f;
+
+          for (gsize i = 0; i < inner; i++)
+            part += px[i];
+          sum += part;
+        }
+      mean = (float) (sum / (double) count);
+      for (int b = 0; b < n; b++)
+        {
+          const float *restrict px = x->data + ((gsize) b * c + ch) * inner;
+          float part = 0.0f;
+
+          for (gsize i = 0; i < inner; i++)
+            part += (px[i] - mean) * (px[i] - mean);
+          sq += part;
+        }
+      var = (float) (sq / (double) count);
+      invstd = 1.0f / sqrtf (var + eps);
+      stats[ch] = mean;
+      stats[c + ch] = invstd;
+      scale = invstd * (gamma ? gamma->data[ch] : 1.0f);
+      shift = (beta ? beta->data[ch] : 0.0f) - mean * scale;
+      for (int b = 0; b < n; b++)
+        {
+          gsize off = ((gsize) b * c + ch) * inner;
+          const float *restrict px = x->data + off;
+          float *restrict py = y->data + off;
+
+          for (gsize i = 0; i < inner; i++)
+            py[i] = px[i] * scale + shift;
+        }
+      if (running_mean != NULL && running_var != NULL)
+        {
+          running_mean[ch] = (1.0f - momentum) * running_mean[ch] + momentum * mean;
+          running_var[ch] = (1.0f - momentum) * running_var[ch] + momentum * var * unbias;
         }
     }
   return y;
+}
+
+/* The op-composed backward: differentiable in x, gy, gamma. */
+static void
+batch_norm_backward_composed (MsGraph        *g,
+                              MsTensor       *node,
+                              MsTensor       *gy,
+                              const gboolean *need,
+                              MsTensor      **gx)
+{
+  MsTensor *x = node->src[0], *gamma = node->src[1];
+  float count = (float) (x->numel / (gsize) ms_tensor_dim (x, 1));
+  MsTensor *mean, *xc, *var, *invstd, *xhat, *g1, *t;
+
+  mean = ms_scale (g, ms_channel_sum (g, x), 1.0f / count);
+  xc = ms_add_channel (g, x, ms_neg (g, mean));
+  var = ms_scale (g, ms_channel_sum (g, ms_square (g, xc)), 1.0f / count);
+  invstd = ms_div (g, ms_tensor_fill (g, 1, var->shape, 1.0f),
+                   ms_sqrt (g, ms_add_scalar (g, var, node->fparam[0])));
+  xhat = ms_mul_channel (g, xc, invstd);
+  if (need[0])
+    {
+      /* dx = invstd / M * (M g1 - sum(g1) - xhat * sum(g1 xhat)), g1 = gy * gamma */
+      g1 = gamma != NULL ? ms_mul_channel (g, gy, gamma) : gy;
+      t = ms_sub (g, ms_scale (g, g1, count), ms_channel_expand (g, ms_channel_sum (g, g1), x));
+      t = ms_sub (g, t, ms_mul (g, xhat, ms_channel_expand (g, ms_channel_sum (g, ms_mul (g, g1, xhat)), x)));
+      gx[0] = ms_mul_channel (g, t, ms_scale (g, invstd, 1.0f / count));
+    }
+  if (need[1])
+    gx[1] = ms_channel_sum (g, ms_mul (g, gy, xhat));
+  if (need[2])
+    gx[2] = ms_channel_sum (g, gy);
+}
+
+static void
+batch_norm_backward (MsGraph *g, MsTensor *node, MsTensor *gy, const gboolean *need, MsTensor **gx)
+{
+  MsTensor *x = node->src[0], *gamma = node->src[1];
+  int n = x->shape[0], c = ms_tensor_dim (x, 1);
+  gsize inner = ms_tensor_inner (x);
+  float count = (float) ((gsize) n * inner);
+  const float *stats = node->aux;
+  MsTensor *dx = NULL, *dgamma = NULL, *dbeta = NULL;
+
+  if (ms_graph_is_recording (g))
+    {
+      batch_norm_backward_composed (g, node, gy, need, gx);
+      return;
+    }
+  if (need[0])
+    dx = ms_tensor_new_like (g, x);
+  if (need[1])
+    dgamma = ms_tensor_new (g, 1, &c);
+  if (need[2])
+    dbeta = ms_tensor_new (g, 1, &c);
+  for (int ch = 0; ch < c; ch++)
+    {
+      float mean = stats[ch], invstd = stats[c + ch];
+      double sum_dy = 0.0, sum_dy_xhat = 0.0;
+
+      for (int b = 0; b < n; b++)
+        {
+          gsize off = ((gsize) b * c + ch) * inner;
+          const float *restrict px = x->data + off;
+          const float *restrict pg = gy->data + off;
+          float s1 = 0.0f, s2 = 0.0f;
+
+          for (gsize i = 0; i < inner; i++)
+            {
+              s1 += pg[i];
+              s2 += pg[i] * (px[i] - mean);
+            }
+          sum_dy += s1;
+          sum_dy_xhat += s2;
+        }
+      sum_dy_xhat *= invstd;
+      if (dgamma)
+        dgamma->data[ch] = (float) sum_dy_xhat;
+      if (dbeta)
+        dbeta->data[ch] = (float) sum_dy;
+      if (dx)
+        {
+          float gam = gamma ? gamma->data[ch] : 1.0f;
+          float k = gam * invstd / count;
+          float a = (float) sum_dy, bcoef = (float) sum_dy_xhat * invstd;
+
+          for (int b = 0; b < n; b++)
+            {
+              gsize off = ((gsize) b * c + ch) * inner;
+              const float *restrict px = x->data + off;
+              const float *restrict pg = gy->data + off;
+              float *restrict pd = dx->data + off;
+
+              for (gsize i = 0; i < inner; i++)
+                pd[i] = k * (count * pg[i] - a - (px[i] - mean) * bcoef);
+            }
+        }
+    }
+  gx[0] = dx;
+  gx[1] = dgamma;
+  gx[2] = dbeta;
 }
 
 /* F.batch_norm(training=False) */

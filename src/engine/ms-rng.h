@@ -4,9 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * xoshiro256** seeded through splitmix64: fast, small state (saved in checkpoints), and the
- * same sequence on every platform, so a seed names a run.  Normals use Box-Muller on floats
- * drawn from the top 24 bits; the spare value is kept in the state so the sequence is exact
- * across a save and restore.
+ * same sequence on every platform, so a seed names a run.  Normals come from a ziggurat
+ * (Marsaglia and Tsang), so the whole state is the four words.
  */
 #pragma once
 
@@ -19,8 +18,6 @@ typedef struct _MsRng MsRng;
 struct _MsRng
 {
   guint64 s[4];
-  float   spare;        /* second Box-Muller value, valid when has_spare */
-  guint32 has_spare;
 };
 
 void    ms_rng_seed      (MsRng *rng, guint64 seed);
