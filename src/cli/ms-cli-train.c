@@ -15,10 +15,8 @@
 #include "ms-cli.h"
 #include "ms-gan.h"
 #include "ms-source.h"
+#include "ms-parallel.h"
 
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-void openblas_set_num_threads (int n);
-#endif
 
 typedef struct
 {
@@ -138,7 +136,7 @@ parse_args (int         *argc,
     { "iters", 0, 0, G_OPTION_ARG_INT64, &a->iters, "Generator iterations (2000)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &a->seed, "Random seed (1)", "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &a->threads,
-      "OpenBLAS threads (default: OPENBLAS_NUM_THREADS or all cores)", "N" },
+      "Engine threads (default: one per core, or 1 when OPENBLAS_NUM_THREADS is set)", "N" },
     { "eval-every", 0, 0, G_OPTION_ARG_INT, &a->eval_every, "Report every N iterations (100)",
       "N" },
     { NULL }
@@ -209,10 +207,8 @@ ms_cli_train (int    argc,
   arch.data_ndim = src->ndim;
   memcpy (arch.data_shape, src->shape, sizeof arch.data_shape);
   arch.pack = a.pack;
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
   if (a.threads > 0)
-    openblas_set_num_threads (a.threads);
-#endif
+    ms_parallel_set_threads (a.threads);
   gan = ms_gan_new (&arch, &config, &opt_g, &opt_d, (guint64) a.seed, ms_data_source_sample, src,
                     &error);
   if (gan == NULL)

@@ -29,6 +29,7 @@
 #include <cblas.h>
 
 #include "ms-ops.h"
+#include "ms-parallel.h"
 
 #define OP_CLASS(id, label) \
   static void id##_backward (MsGraph *, MsTensor *, MsTensor *, const gboolean *, MsTensor **); \
@@ -261,10 +262,130 @@ ungroup (const float *src,
               p * sizeof (float));
 }
 
+/* The chunks of images task @t of @n_tasks handles: a fixed split, so results depend only on
+ * the thread count. */
+static void
+task_chunks (int  n_images,
+             int  chunk,
+             int  t,
+             int  n_tasks,
+             int *first,
+             int *last)
+{
+  int n_chunks = (n_images + chunk - 1) / chunk;
+
+  *first = (int) ((gint64) n_chunks * t / n_tasks) * chunk;
+  *last = MIN (n_images, (int) ((gint64) n_chunks * (t + 1) / n_tasks) * chunk);
+}
+
+/* Scratch for one task, taken from the arena before the tasks start (the arena is not
+ * thread-safe). */
+typedef struct
+{
+  float   *col;
+  float   *tmp;
+  float   *dw;       /* the task's partial weight gradient (task 0 writes the result) */
+  PadPlan  pp;
+} ConvScratch;
+
+typedef struct
+{
+  const ConvGeom *cg;
+  const float    *x;
+  const float    *w;
+  float          *y;
+  const float    *gy;
+  float          *dw;
+  int             chunk;
+  ConvScratch    *scratch;
+} ConvJob;
+
+static void
+conv_lowered_task (int      t,
+                   int      n_tasks,
+                   gpointer data)
+{
+  const ConvJob *job = data;
+  const ConvGeom *cg = job->cg;
+  const gsize ck = geom_ck (cg), p = geom_p (cg);
+  const gsize in_img = (gsize) cg->c * cg->h * cg->w, out_img = (gsize) cg->o * p;
+  ConvScratch *sc = &job->scratch[t];
+  float *dw = job->dw != NULL ? sc->dw : NULL;
+  int first, last;
+
+  task_chunks (cg->n, job->chunk, t, n_tasks, &first, &last);
+  if (dw != NULL && first >= last)
+    memset (dw, 0, (gsize) cg->o * ck * sizeof (float));
+  for (int n0 = first; n0 < last; n0 += job->chunk)
+    {
+      int nb = MIN (job->chunk, last - n0);
+      gsize cols = (gsize) nb * p;
+
+      im2col (cg, &sc->pp, job->x + n0 * in_img, nb, sc->col);
+      if (job->y != NULL)
+        {
+          /* With one image the GEMM writes the NCHW plane directly. */
+          float *out = job->y + n0 * out_img;
+
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, cg->o, cols, ck, 1.0f,
+                       job->w, ck, sc->col, cols, 0.0f, nb > 1 ? sc->tmp : out, cols);
+          if (nb > 1)
+            ungroup (sc->tmp, nb, cg->o, p, out);
+        }
+      if (dw != NULL)
+        {
+          const float *a = job->gy + n0 * out_img;
+
+          if (nb > 1)
+            {
+              regroup (a, nb, cg->o, p, sc->tmp);
+              a = sc->tmp;
+            }
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, cg->o, ck, cols, 1.0f,
+                       a, cols, sc->col, cols, n0 == first ? 0.0f : 1.0f, dw, ck);
+        }
+    }
+}
+
+static int
+conv_tasks (const ConvGeom *cg,
+            int             chunk)
+{
+  int n_chunks = (cg->n + chunk - 1) / chunk;
+
+  return CLAMP (n_chunks, 1, ms_parallel_threads ());
+}
+
+static ConvScratch *
+conv_scratch_new (MsGraph        *g,
+                  const ConvGeom *cg,
+                  int             chunk,
+                  int             n_tasks,
+                  gboolean        with_pad,
+                  float          *dw)
+{
+  MsArena *arena = ms_graph_arena (g);
+  const gsize ck = geom_ck (cg), p = geom_p (cg), out_img = (gsize) cg->o * p;
+  ConvScratch *sc = ms_arena_alloc (arena, n_tasks * sizeof (ConvScratch));
+
+  for (int t = 0; t < n_tasks; t++)
+    {
+      sc[t].col = ms_arena_alloc (arena, ck * chunk * p * sizeof (float));
+      sc[t].tmp = chunk > 1 ? ms_arena_alloc (arena, out_img * chunk * sizeof (float)) : NULL;
+      sc[t].dw = dw == NULL ? NULL
+               : t == 0 ? dw : ms_arena_alloc (arena, (gsize) cg->o * ck * sizeof (float));
+      if (with_pad)
+        pad_plan_init (g, cg, &sc[t].pp);
+    }
+  return sc;
+}
+
 /* One pass over im2col (x) for conv2d's two products that read it:
  *   y (N, O, Ho, Wo) = conv2d (x (N, C, H, W), w (O, C, kh, kw))           when @y is set
  *   dw (O, C, kh, kw) = torch.nn.grad.conv2d_weight (x, gy (N, O, Ho, Wo))  when @dw is set
- * conv_transpose2d's backward needs both from the same im2col, which is then built once. */
+ * conv_transpose2d's backward needs both from the same im2col, which is then built once.
+ * The batch is split between the engine's threads; weight-gradient partials are added in
+ * task order. */
 static void
 conv_lowered (MsGraph        *g,
               const ConvGeom *cg,
@@ -275,49 +396,61 @@ conv_lowered (MsGraph        *g,
               float          *dw)
 {
   const gsize ck = geom_ck (cg), p = geom_p (cg);
-  const gsize in_img = (gsize) cg->c * cg->h * cg->w, out_img = (gsize) cg->o * p;
   int chunk = geom_chunk (cg);
-  MsArena *arena = ms_graph_arena (g);
-  float *col = ms_arena_alloc (arena, ck * chunk * p * sizeof (float));
-  float *tmp = chunk > 1 ? ms_arena_alloc (arena, out_img * chunk * sizeof (float)) : NULL;
-  PadPlan pp;
+  int n_tasks = conv_tasks (cg, chunk);
+  ConvJob job = { cg, x, w, y, gy, dw, chunk, NULL };
+  double flops = 2.0 * cg->o * ck * p * cg->n;
 
-  pad_plan_init (g, cg, &pp);
   if (dw != NULL && cg->n == 0)
     memset (dw, 0, (gsize) cg->o * ck * sizeof (float));
-  for (int n0 = 0; n0 < cg->n; n0 += chunk)
+  if (cg->n == 0)
+    return;
+  job.scratch = conv_scratch_new (g, cg, chunk, n_tasks, TRUE, dw);
+  ms_flops_add ((y != NULL ? flops : 0.0) + (dw != NULL ? flops : 0.0));
+  ms_parallel_run (n_tasks, conv_lowered_task, &job);
+  if (dw != NULL)
+    for (int t = 1; t < n_tasks; t++)
+      {
+        const float *restrict part = job.scratch[t].dw;
+        gsize total = (gsize) cg->o * ck;
+
+        for (gsize i = 0; i < total; i++)
+          dw[i] += part[i];
+      }
+}
+
+static void
+conv_backward_data_task (int      t,
+                         int      n_tasks,
+                         gpointer data)
+{
+  const ConvJob *job = data;
+  const ConvGeom *cg = job->cg;
+  const gsize ck = geom_ck (cg), p = geom_p (cg);
+  const gsize in_img = (gsize) cg->c * cg->h * cg->w, out_img = (gsize) cg->o * p;
+  ConvScratch *sc = &job->scratch[t];
+  int first, last;
+
+  task_chunks (cg->n, job->chunk, t, n_tasks, &first, &last);
+  for (int n0 = first; n0 < last; n0 += job->chunk)
     {
-      int nb = MIN (chunk, cg->n - n0);
+      int nb = MIN (job->chunk, last - n0);
       gsize cols = (gsize) nb * p;
+      const float *b = job->gy + n0 * out_img;
 
-      im2col (cg, &pp, x + n0 * in_img, nb, col);
-      if (y != NULL)
+      if (nb > 1)
         {
-          /* With one image the GEMM writes the NCHW plane directly. */
-          ms_flops_add (2.0 * cg->o * cols * ck);
-          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, cg->o, cols, ck, 1.0f,
-                       w, ck, col, cols, 0.0f, nb > 1 ? tmp : y + n0 * out_img, cols);
-          if (nb > 1)
-            ungroup (tmp, nb, cg->o, p, y + n0 * out_img);
+          regroup (b, nb, cg->o, p, sc->tmp);
+          b = sc->tmp;
         }
-      if (dw != NULL)
-        {
-          const float *a = gy + n0 * out_img;
-
-          if (nb > 1)
-            {
-              regroup (a, nb, cg->o, p, tmp);
-              a = tmp;
-            }
-          ms_flops_add (2.0 * cg->o * ck * cols);
-          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, cg->o, ck, cols, 1.0f,
-                       a, cols, col, cols, n0 == 0 ? 0.0f : 1.0f, dw, ck);
-        }
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, ck, cols, cg->o, 1.0f,
+                   job->w, ck, b, cols, 0.0f, sc->col, cols);
+      col2im (cg, sc->col, nb, job->y + n0 * in_img);
     }
 }
 
 /* dx (N, C, H, W) = the gradient of conv2d wrt its input, for gy (N, O, Ho, Wo).  It is also
- * conv_transpose2d (gy, w). */
+ * conv_transpose2d (gy, w).  Each thread scatters into its own images. */
 static void
 conv_backward_data (MsGraph        *g,
                     const ConvGeom *cg,
@@ -325,29 +458,15 @@ conv_backward_data (MsGraph        *g,
                     const float    *w,
                     float          *dx)
 {
-  const gsize ck = geom_ck (cg), p = geom_p (cg);
-  const gsize in_img = (gsize) cg->c * cg->h * cg->w, out_img = (gsize) cg->o * p;
   int chunk = geom_chunk (cg);
-  MsArena *arena = ms_graph_arena (g);
-  float *col = ms_arena_alloc (arena, ck * chunk * p * sizeof (float));
-  float *tmp = chunk > 1 ? ms_arena_alloc (arena, out_img * chunk * sizeof (float)) : NULL;
+  int n_tasks = conv_tasks (cg, chunk);
+  ConvJob job = { cg, NULL, w, dx, gy, NULL, chunk, NULL };
 
-  for (int n0 = 0; n0 < cg->n; n0 += chunk)
-    {
-      int nb = MIN (chunk, cg->n - n0);
-      gsize cols = (gsize) nb * p;
-      const float *b = gy + n0 * out_img;
-
-      if (nb > 1)
-        {
-          regroup (b, nb, cg->o, p, tmp);
-          b = tmp;
-        }
-      ms_flops_add (2.0 * ck * cols * cg->o);
-      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, ck, cols, cg->o, 1.0f,
-                   w, ck, b, cols, 0.0f, col, cols);
-      col2im (cg, col, nb, dx + n0 * in_img);
-    }
+  if (cg->n == 0)
+    return;
+  job.scratch = conv_scratch_new (g, cg, chunk, n_tasks, FALSE, NULL);
+  ms_flops_add (2.0 * geom_ck (cg) * geom_p (cg) * cg->n * cg->o);
+  ms_parallel_run (n_tasks, conv_backward_data_task, &job);
 }
 
 /* Ops ------------------------------------------------------------------------------------ */

@@ -14,6 +14,7 @@
 #include <cblas.h>
 
 #include "ms-ops.h"
+#include "ms-parallel.h"
 #include "ms-rng.h"
 
 #define OP_CLASS(id, label) \
@@ -901,6 +902,53 @@ slice_embed_backward (MsGraph *g, MsTensor *node, MsTensor *gy, const gboolean *
 
 OP_CLASS (matmul, "matmul");
 
+/* Multiply-adds from which a GEMM is split between the engine's threads */
+#define GEMM_SPLIT_MACS (4.0 * 1024 * 1024)
+
+typedef struct
+{
+  gboolean     ta, tb;
+  int          m, n, k;
+  const float *a;
+  int          lda;
+  const float *b;
+  int          ldb;
+  float       *c;
+} GemmJob;
+
+/* Task t computes a fixed slice of C's rows (or of its columns when C has few rows). */
+static void
+gemm_task (int      t,
+           int      n_tasks,
+           gpointer data)
+{
+  const GemmJob *j = data;
+  const float *a = j->a, *b = j->b;
+  float *c = j->c;
+  int m = j->m, n = j->n;
+
+  if (j->m >= 2 * n_tasks || j->m >= j->n)
+    {
+      int r0 = (int) ((gint64) j->m * t / n_tasks), r1 = (int) ((gint64) j->m * (t + 1) / n_tasks);
+
+      a += j->ta ? r0 : (gsize) r0 * j->lda;
+      c += (gsize) r0 * j->n;
+      m = r1 - r0;
+    }
+  else
+    {
+      int c0 = (int) ((gint64) j->n * t / n_tasks), c1 = (int) ((gint64) j->n * (t + 1) / n_tasks);
+
+      b += j->tb ? (gsize) c0 * j->ldb : c0;
+      c += c0;
+      n = c1 - c0;
+    }
+  if (m > 0 && n > 0)
+    cblas_sgemm (CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans,
+                 j->tb ? CblasTrans : CblasNoTrans, m, n, j->k, 1.0f,
+                 a, j->lda, b, j->ldb, 0.0f, c, j->n);
+}
+
 /* torch.matmul(op(a), op(b)) for 2-D a, b through cblas_sgemm */
 MsTensor *
 ms_matmul (MsGraph  *g,
@@ -935,9 +983,14 @@ ms_matmul (MsGraph  *g,
       return y;
     }
   ms_flops_add (2.0 * m * n * k);
-  cblas_sgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-               trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
-               a->data, a->shape[1], b->data, b->shape[1], 0.0f, y->data, n);
+  {
+    GemmJob job = { trans_a, trans_b, m, n, k, a->data, a->shape[1], b->data, b->shape[1],
+                    y->data };
+    /* Splitting pays only when each slice is still a sizeable GEMM. */
+    int tasks = (double) m * n * k >= GEMM_SPLIT_MACS ? ms_parallel_threads () : 1;
+
+    ms_parallel_run (tasks, gemm_task, &job);
+  }
   return y;
 }
 

@@ -390,24 +390,25 @@ ms_graph_op_view (MsGraph         *g,
 
 /* FLOP counter --------------------------------------------------------------------------- */
 
-static _Thread_local double flop_counter;
+/* Whole FLOPs, added from the engine's worker threads too */
+static gint64 flop_counter;
 
 void
 ms_flops_add (double flops)
 {
-  flop_counter += flops;
+  __atomic_fetch_add (&flop_counter, (gint64) flops, __ATOMIC_RELAXED);
 }
 
 double
 ms_flops_get (void)
 {
-  return flop_counter;
+  return (double) __atomic_load_n (&flop_counter, __ATOMIC_RELAXED);
 }
 
 void
 ms_flops_reset (void)
 {
-  flop_counter = 0.0;
+  __atomic_store_n (&flop_counter, 0, __ATOMIC_RELAXED);
 }
 
 /* Autograd ------------------------------------------------------------------------------- */

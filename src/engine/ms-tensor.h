@@ -146,7 +146,7 @@ MsTensor *ms_graph_op_view      (MsGraph          *g,
                                  MsTensor         *src,
                                  float            *data);
 
-/* Floating-point operations done by GEMM-based ops on this thread (2 per multiply-add), for
+/* Floating-point operations done by GEMM-based ops in this process (2 per multiply-add), for
  * the benchmark's GFLOP/s figures. */
 void      ms_flops_add          (double flops);
 double    ms_flops_get          (void);
