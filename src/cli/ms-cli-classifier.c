@@ -116,7 +116,7 @@ ms_cli_train_classifier (int    argc,
 {
   g_autofree char *dataset = NULL;
   g_autofree char *output = NULL;
-  int epochs = 0, batch = 64, threads = 1;
+  int epochs = -1, batch = 64, threads = 1;   /* -1: the dataset's default */
   gint64 seed = 1;
   GOptionEntry entries[] = {
     { "dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, "mnist or fashion (required)", "NAME" },
@@ -152,7 +152,7 @@ ms_cli_train_classifier (int    argc,
     }
   if (!check_dataset (dataset, &canon, &error))
     goto usage;
-  if (epochs == 0)
+  if (epochs == -1)
     epochs = strcmp (canon, "mnist") == 0 ? 15 : 20;
   if (epochs < 1 || epochs > 1000)
     {

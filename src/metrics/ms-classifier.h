@@ -4,8 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The mode-collapse metrics count classes in generated samples, so they need a classifier that
- * is much better than the generator's mistakes: ModeScope ships one per dataset (99.3% on
- * MNIST's test split, 91.8% on Fashion-MNIST's), trained by `modescope-cli train-classifier`
+ * is much better than the generator's mistakes: ModeScope ships one per dataset (99.2% on
+ * MNIST's test split, 91.7% on Fashion-MNIST's), trained by `modescope-cli train-classifier`
  * (docs/classifier.md).
  *
  *   g_autoptr(GError) error = NULL;
