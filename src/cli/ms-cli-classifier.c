@@ -20,12 +20,9 @@
 #include <string.h>
 
 #include "ms-classifier.h"
+#include "ms-parallel.h"
 #include "ms-cli.h"
 #include "ms-idx.h"
-
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-void openblas_set_num_threads (int n);
-#endif
 
 static gboolean
 usage_error (GError    **error,
@@ -116,7 +113,7 @@ ms_cli_train_classifier (int    argc,
 {
   g_autofree char *dataset = NULL;
   g_autofree char *output = NULL;
-  int epochs = -1, batch = 64, threads = 1;   /* -1: the dataset's default */
+  int epochs = -1, batch = 64, threads = 0;   /* -1: the dataset's default */
   gint64 seed = 1;
   GOptionEntry entries[] = {
     { "dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, "mnist or fashion (required)", "NAME" },
@@ -128,7 +125,7 @@ ms_cli_train_classifier (int    argc,
       "Where to write the weights (default: the source tree's data/classifier-NAME.msck)",
       "PATH" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
-      "OpenBLAS threads (1; 0 = OPENBLAS_NUM_THREADS or all cores)", "N" },
+      "Engine threads (default: one per core, or 1 when OPENBLAS_NUM_THREADS is set)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx =
@@ -171,7 +168,7 @@ ms_cli_train_classifier (int    argc,
     }
   if (threads < 0 || threads > 1024)
     {
-      usage_error (&error, "--threads must be between 0 and 1024");
+      usage_error (&error, "--threads must be between 1 and 1024");
       goto usage;
     }
   if (output == NULL)
@@ -189,10 +186,8 @@ ms_cli_train_classifier (int    argc,
   test = load_split (canon, "t10k", &error);
   if (test == NULL)
     goto usage;
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
   if (threads > 0)
-    openblas_set_num_threads (threads);
-#endif
+    ms_parallel_set_threads (threads);
 
   printf ("train-classifier dataset=%s arch=%s train_images=%u test_images=%u epochs=%d "
           "batch=%d seed=%" G_GINT64_FORMAT "\n", canon, MS_CLASSIFIER_ARCH, train->n, test->n,
@@ -234,13 +229,13 @@ ms_cli_eval_classifier (int    argc,
 {
   g_autofree char *dataset = NULL;
   g_autofree char *weights = NULL;
-  int threads = 1;
+  int threads = 0;
   GOptionEntry entries[] = {
     { "dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, "mnist or fashion (required)", "NAME" },
     { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &weights,
       "A weights file (default: the shipped classifier-NAME.msck)", "PATH" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
-      "OpenBLAS threads (1; 0 = OPENBLAS_NUM_THREADS or all cores)", "N" },
+      "Engine threads (default: one per core, or 1 when OPENBLAS_NUM_THREADS is set)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx =
@@ -265,7 +260,7 @@ ms_cli_eval_classifier (int    argc,
     goto usage;
   if (threads < 0 || threads > 1024)
     {
-      usage_error (&error, "--threads must be between 0 and 1024");
+      usage_error (&error, "--threads must be between 1 and 1024");
       goto usage;
     }
   c = weights != NULL ? ms_classifier_load (weights, &error)
@@ -279,10 +274,8 @@ ms_cli_eval_classifier (int    argc,
   test = load_split (canon, "t10k", &error);
   if (test == NULL)
     goto usage;
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
   if (threads > 0)
-    openblas_set_num_threads (threads);
-#endif
+    ms_parallel_set_threads (threads);
 
   recorded = ms_classifier_get_test_accuracy (c);
   if (!isnan (recorded))

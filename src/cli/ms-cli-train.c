@@ -60,6 +60,48 @@ usage_error (GError    **error,
   return FALSE;
 }
 
+/* Real-valued flags: a number, finite.  NAN in TrainArgs means "not given", so a NAN typed by
+ * the user must be refused here rather than mistaken for "not given". */
+static const struct
+{
+  const char *flag;
+  gsize       offset;
+} real_flags[] = {
+  { "--lr", G_STRUCT_OFFSET (TrainArgs, lr) },
+  { "--lr-g", G_STRUCT_OFFSET (TrainArgs, lr_g) },
+  { "--lr-d", G_STRUCT_OFFSET (TrainArgs, lr_d) },
+  { "--momentum", G_STRUCT_OFFSET (TrainArgs, momentum) },
+  { "--beta1", G_STRUCT_OFFSET (TrainArgs, beta1) },
+  { "--beta2", G_STRUCT_OFFSET (TrainArgs, beta2) },
+  { "--gp-lambda", G_STRUCT_OFFSET (TrainArgs, gp_lambda) },
+  { "--clip", G_STRUCT_OFFSET (TrainArgs, clip) },
+};
+
+static gboolean
+parse_real_flag (const char  *option_name,
+                 const char  *value,
+                 gpointer     data,
+                 GError     **error)
+{
+  char *end = NULL;
+  double v;
+
+  v = g_ascii_strtod (value, &end);
+  if (end == value || *end != '\0' || !isfinite (v))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "%s: “%s” is not a finite number", option_name, value);
+      return FALSE;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (real_flags); i++)
+    if (strcmp (option_name, real_flags[i].flag) == 0)
+      {
+        G_STRUCT_MEMBER (double, data, real_flags[i].offset) = v;
+        return TRUE;
+      }
+  g_assert_not_reached ();
+}
+
 /* Builds one network's optimizer from the shared and the per-network flags. */
 static gboolean
 optim_from_args (const TrainArgs *a,
@@ -118,18 +160,18 @@ parse_args (int         *argc,
       "NAME" },
     { "optimizer-d", 0, 0, G_OPTION_ARG_STRING, &a->optimizer_d,
       "The discriminator's optimizer", "NAME" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &a->lr, "Learning rate of both networks", "RATE" },
-    { "lr-g", 0, 0, G_OPTION_ARG_DOUBLE, &a->lr_g, "The generator's learning rate", "RATE" },
-    { "lr-d", 0, 0, G_OPTION_ARG_DOUBLE, &a->lr_d, "The discriminator's learning rate", "RATE" },
-    { "momentum", 0, 0, G_OPTION_ARG_DOUBLE, &a->momentum, "Momentum (SGD, Nesterov, RMSProp)",
+    { "lr", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "Learning rate of both networks", "RATE" },
+    { "lr-g", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "The generator's learning rate", "RATE" },
+    { "lr-d", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "The discriminator's learning rate", "RATE" },
+    { "momentum", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "Momentum (SGD, Nesterov, RMSProp)",
       "M" },
-    { "beta1", 0, 0, G_OPTION_ARG_DOUBLE, &a->beta1, "Adam's beta1", "B" },
-    { "beta2", 0, 0, G_OPTION_ARG_DOUBLE, &a->beta2, "Adam's beta2", "B" },
+    { "beta1", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "Adam's beta1", "B" },
+    { "beta2", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "Adam's beta2", "B" },
     { "n-critic", 0, 0, G_OPTION_ARG_INT, &a->n_critic, "Discriminator steps per generator step",
       "N" },
-    { "gp-lambda", 0, 0, G_OPTION_ARG_DOUBLE, &a->gp_lambda, "WGAN-GP penalty weight (10)",
+    { "gp-lambda", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "WGAN-GP penalty weight (10)",
       "L" },
-    { "clip", 0, 0, G_OPTION_ARG_DOUBLE, &a->clip, "WGAN weight clipping (0.01)", "C" },
+    { "clip", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "WGAN weight clipping (0.01)", "C" },
     { "pack", 0, 0, G_OPTION_ARG_INT, &a->pack, "PacGAN: samples the discriminator sees at once",
       "M" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &a->batch, "Batch size (64)", "N" },
@@ -142,8 +184,10 @@ parse_args (int         *argc,
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- train a GAN without a window");
+  GOptionGroup *group = g_option_group_new ("train", "", "", a, NULL);
 
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_group_add_entries (group, entries);
+  g_option_context_set_main_group (ctx, group);
   if (!g_option_context_parse (ctx, argc, argv, error))
     return FALSE;
   if (*argc > 1)

@@ -17,13 +17,10 @@
 
 #include "ms-checkpoint.h"
 #include "ms-classifier.h"
+#include "ms-parallel.h"
 #include "ms-idx.h"
 
 #define PIXELS (28 * 28)
-
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-void openblas_set_num_threads (int n);
-#endif
 
 static MsDataset *mnist_test;   /* loaded once: gunzip and SHA-256 of the t10k split */
 
@@ -434,11 +431,9 @@ main (int    argc,
   int ret;
 
   g_test_init (&argc, &argv, NULL);
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
   /* meson runs tests in parallel on 2 cores; OpenBLAS threads that wait for each other on a
    * busy machine made 10k predictions take 30 s instead of 2 s. */
-  openblas_set_num_threads (1);
-#endif
+  ms_parallel_set_threads (1);
 
   mnist_test = ms_dataset_load_mnist ("t10k", &error);
   g_assert_no_error (error);
