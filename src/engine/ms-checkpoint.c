@@ -71,7 +71,8 @@ put_f64 (GByteArray *b,
   put_u64 (b, u);
 }
 
-static void
+/* Used by the big-endian path of put_f32_block() only */
+G_GNUC_UNUSED static void
 put_f32 (GByteArray *b,
          float       v)
 {
@@ -187,17 +188,6 @@ cursor_f64 (Cursor *c,
   return TRUE;
 }
 
-static gboolean
-cursor_f32 (Cursor *c,
-            float  *v)
-{
-  guint32 u;
-
-  if (!cursor_u32 (c, &u))
-    return FALSE;
-  memcpy (v, &u, 4);
-  return TRUE;
-}
 
 /* @len bytes, returned in place */
 static gboolean

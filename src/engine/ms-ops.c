@@ -35,6 +35,94 @@ check_same_shape (const char     *op,
     }
 }
 
+/* Elementwise loops over at least this many floats are split between the engine's threads
+ * (below it, waking a thread costs more than it saves). */
+#define PARALLEL_ELEMENTS ((gsize) 1 << 17)
+
+typedef struct
+{
+  const float *a;
+  const float *b;
+  float       *y;
+  float        s;
+  gsize        n;
+  void       (*kernel) (const float *restrict a, const float *restrict b, float *restrict y,
+                        float s, gsize n);
+} EwJob;
+
+static void
+ew_task (int      t,
+         int      n_tasks,
+         gpointer data)
+{
+  const EwJob *j = data;
+  gsize start = j->n * (gsize) t / (gsize) n_tasks;
+  gsize end = j->n * (gsize) (t + 1) / (gsize) n_tasks;
+
+  j->kernel (j->a ? j->a + start : NULL, j->b ? j->b + start : NULL, j->y + start, j->s,
+             end - start);
+}
+
+/* y[i] = kernel (a[i], b[i], s) for i < n, on the engine's threads when n is large */
+static void
+ew_run (void       (*kernel) (const float *restrict, const float *restrict, float *restrict,
+                              float, gsize),
+        const float *a,
+        const float *b,
+        float       *y,
+        float        s,
+        gsize        n)
+{
+  EwJob job = { a, b, y, s, n, kernel };
+
+  ms_parallel_run (n >= PARALLEL_ELEMENTS ? ms_parallel_threads () : 1, ew_task, &job);
+}
+
+static void
+k_add (const float *restrict a, const float *restrict b, float *restrict y, float s, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    y[i] = a[i] + b[i];
+}
+
+static void
+k_sub (const float *restrict a, const float *restrict b, float *restrict y, float s, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    y[i] = a[i] - b[i];
+}
+
+static void
+k_mul (const float *restrict a, const float *restrict b, float *restrict y, float s, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    y[i] = a[i] * b[i];
+}
+
+static void
+k_scale (const float *restrict a, const float *restrict b, float *restrict y, float s, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    y[i] = a[i] * s;
+}
+
+static void
+k_leaky_relu (const float *restrict a, const float *restrict b, float *restrict y, float s,
+              gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    y[i] = a[i] > 0.0f ? a[i] : a[i] * s;
+}
+
+/* a = gy, b = x */
+static void
+k_leaky_relu_mask (const float *restrict a, const float *restrict b, float *restrict y, float s,
+                   gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    y[i] = b[i] > 0.0f ? a[i] : a[i] * s;
+}
+
 /* Elementwise binary ---------------------------------------------------------------------- */
 
 OP_CLASS (add, "add");
@@ -55,8 +143,7 @@ ms_add (MsGraph  *g,
   check_same_shape ("add", a, b);
   y = ms_graph_op_result (g, &add_class, a->ndim, a->shape, a, b, NULL);
   py = y->data;
-  for (gsize i = 0; i < y->numel; i++)
-    py[i] = pa[i] + pb[i];
+  ew_run (k_add, pa, pb, py, 0.0f, y->numel);
   return y;
 }
 
@@ -80,8 +167,7 @@ ms_sub (MsGraph  *g,
   check_same_shape ("sub", a, b);
   y = ms_graph_op_result (g, &sub_class, a->ndim, a->shape, a, b, NULL);
   py = y->data;
-  for (gsize i = 0; i < y->numel; i++)
-    py[i] = pa[i] - pb[i];
+  ew_run (k_sub, pa, pb, py, 0.0f, y->numel);
   return y;
 }
 
@@ -106,8 +192,7 @@ ms_mul (MsGraph  *g,
   check_same_shape ("mul", a, b);
   y = ms_graph_op_result (g, &mul_class, a->ndim, a->shape, a, b, NULL);
   py = y->data;
-  for (gsize i = 0; i < y->numel; i++)
-    py[i] = pa[i] * pb[i];
+  ew_run (k_mul, pa, pb, py, 0.0f, y->numel);
   return y;
 }
 
@@ -182,8 +267,7 @@ ms_scale (MsGraph  *g,
   float *restrict py = y->data;
 
   y->fparam[0] = s;
-  for (gsize i = 0; i < y->numel; i++)
-    py[i] = px[i] * s;
+  ew_run (k_scale, px, NULL, py, s, y->numel);
   return y;
 }
 
@@ -233,8 +317,7 @@ ms_leaky_relu (MsGraph  *g,
   float *restrict py = y->data;
 
   y->fparam[0] = slope;
-  for (gsize i = 0; i < y->numel; i++)
-    py[i] = px[i] > 0.0f ? px[i] : px[i] * slope;
+  ew_run (k_leaky_relu, px, NULL, py, slope, y->numel);
   return y;
 }
 
@@ -257,8 +340,7 @@ leaky_relu_mask (MsGraph  *g,
   float *restrict py = y->data;
 
   y->fparam[0] = slope;
-  for (gsize i = 0; i < y->numel; i++)
-    py[i] = px[i] > 0.0f ? pg[i] : pg[i] * slope;
+  ew_run (k_leaky_relu_mask, pg, px, py, slope, y->numel);
   return y;
 }
 
@@ -560,6 +642,24 @@ ms_channel_sum (MsGraph  *g,
 
   for (int ch = 0; ch < c; ch++)
     acc[ch] = 0.0;
+  if (inner == 1)
+    {
+      /* (N, F): the linear layer's bias gradient; sum rows, vectorised across features */
+      float *part = g_newa (float, c);
+
+      for (int ch = 0; ch < c; ch++)
+        part[ch] = 0.0f;
+      for (int b = 0; b < n; b++)
+        {
+          const float *restrict px = x->data + (gsize) b * c;
+
+          for (int ch = 0; ch < c; ch++)
+            part[ch] += px[ch];
+        }
+      for (int ch = 0; ch < c; ch++)
+        y->data[ch] = part[ch];
+      return y;
+    }
   for (int b = 0; b < n; b++)
     for (int ch = 0; ch < c; ch++)
       {
@@ -903,7 +1003,7 @@ slice_embed_backward (MsGraph *g, MsTensor *node, MsTensor *gy, const gboolean *
 OP_CLASS (matmul, "matmul");
 
 /* Multiply-adds from which a GEMM is split between the engine's threads */
-#define GEMM_SPLIT_MACS (4.0 * 1024 * 1024)
+#define GEMM_SPLIT_MACS (32.0 * 1024 * 1024)
 
 typedef struct
 {
@@ -931,7 +1031,7 @@ gemm_task (int      t,
     {
       int r0 = (int) ((gint64) j->m * t / n_tasks), r1 = (int) ((gint64) j->m * (t + 1) / n_tasks);
 
-      a += j->ta ? r0 : (gsize) r0 * j->lda;
+      a += j->ta ? (gsize) r0 : (gsize) r0 * j->lda;
       c += (gsize) r0 * j->n;
       m = r1 - r0;
     }
@@ -939,7 +1039,7 @@ gemm_task (int      t,
     {
       int c0 = (int) ((gint64) j->n * t / n_tasks), c1 = (int) ((gint64) j->n * (t + 1) / n_tasks);
 
-      b += j->tb ? (gsize) c0 * j->ldb : c0;
+      b += j->tb ? (gsize) c0 * j->ldb : (gsize) c0;
       c += c0;
       n = c1 - c0;
     }
@@ -1232,23 +1332,57 @@ ms_batch_norm_eval (MsGraph     *g,
   return ms_add_channel (g, ms_mul_channel (g, x, scale), shift);
 }
 
-/* F.dropout(training=True) with a mask drawn from @rng */
+OP_CLASS (dropout, "dropout");
+
+/* y = x * mask / (1 - p) with the byte mask in aux: linear in x, so the backward rule is the
+ * same op, with the same mask, on the gradient. */
+static MsTensor *
+dropout_apply (MsGraph      *g,
+               MsTensor     *x,
+               const guint8 *mask,
+               float         keep_scale)
+{
+  MsTensor *y = ms_graph_op_result (g, &dropout_class, x->ndim, x->shape, x, NULL, NULL);
+  const float *restrict px = x->data;
+  float *restrict py = y->data;
+
+  y->aux = (gpointer) mask;
+  y->fparam[0] = keep_scale;
+  for (gsize i = 0; i < y->numel; i++)
+    py[i] = mask[i] ? px[i] * keep_scale : 0.0f;
+  return y;
+}
+
+static void
+dropout_backward (MsGraph *g, MsTensor *node, MsTensor *gy, const gboolean *need, MsTensor **gx)
+{
+  gx[0] = dropout_apply (g, gy, node->aux, node->fparam[0]);
+}
+
+/* F.dropout(training=True) with a mask drawn from @rng: each 64-bit draw decides two elements
+ * with 32 bits each. */
 MsTensor *
 ms_dropout (MsGraph  *g,
             MsTensor *x,
             float     p,
             MsRng    *rng)
 {
-  MsTensor *mask;
-  float keep_scale;
+  guint8 *mask;
+  guint64 threshold;
 
   if (p <= 0.0f)
     return x;
-  mask = ms_tensor_new_like (g, x);
-  keep_scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
-  for (gsize i = 0; i < mask->numel; i++)
-    mask->data[i] = ms_rng_uniform (rng) < p ? 0.0f : keep_scale;
-  return ms_mul (g, x, mask);
+  mask = ms_arena_alloc (ms_graph_arena (g), x->numel);
+  threshold = (guint64) ((double) MIN (p, 1.0f) * 4294967296.0);
+  for (gsize i = 0; i < x->numel; i += 2)
+    {
+      guint64 bits = ms_rng_next_u64 (rng);
+
+      mask[i] = (bits & 0xffffffffu) >= threshold;
+      if (i + 1 < x->numel)
+        mask[i + 1] = (bits >> 32) >= threshold;
+    }
+  return dropout_apply (g, x, mask, p < 1.0f ? 1.0f / (1.0f - p) : 0.0f);
 }
 
 /* Losses --------------------------------------------------------------------------------- */

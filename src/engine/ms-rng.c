@@ -43,8 +43,8 @@ ms_rng_seed (MsRng   *rng,
     rng->s[i] = splitmix64_next (&x);
 }
 
-guint64
-ms_rng_next_u64 (MsRng *rng)
+static inline guint64
+next_u64 (MsRng *rng)
 {
   guint64 *s = rng->s;
   const guint64 result = rotl (s[1] * 5, 7) * 9;
@@ -58,6 +58,12 @@ ms_rng_next_u64 (MsRng *rng)
   s[3] = rotl (s[3], 45);
 
   return result;
+}
+
+guint64
+ms_rng_next_u64 (MsRng *rng)
+{
+  return next_u64 (rng);
 }
 
 float
@@ -144,20 +150,20 @@ zig_tail (MsRng *rng)
 
 /* A standard normal by the ziggurat method: one 64-bit draw and a compare in about 99% of
  * calls, against a log and a sine for Box-Muller.  Layer, sign and value come from disjoint
- * bits of the draw (Doornik's fix of the original's correlated bits). */
-float
-ms_rng_normal (MsRng *rng)
+ * bits of the draw (Doornik's fix of the original's correlated bits).  The tables must be
+ * built (zig_ensure_tables). */
+static inline float
+zig_normal (MsRng *rng)
 {
-  zig_ensure_tables ();
   for (;;)
     {
-      guint64 bits = ms_rng_next_u64 (rng);
+      guint64 bits = next_u64 (rng);
       int layer = (int) (bits & (ZIG_LAYERS - 1));
       double sign = (bits & ZIG_LAYERS) ? -1.0 : 1.0;
       double u = (double) (bits >> 11) * (1.0 / 9007199254740992.0);   /* [0, 1), 53 bits */
       double x = u * zig_x[layer];
 
-      if (x < zig_x[layer + 1])
+      if (G_LIKELY (x < zig_x[layer + 1]))
         return (float) (sign * x);
       if (layer == 0)
         return (float) (sign * zig_tail (rng));
@@ -166,6 +172,13 @@ ms_rng_normal (MsRng *rng)
           < exp (-0.5 * x * x))
         return (float) (sign * x);
     }
+}
+
+float
+ms_rng_normal (MsRng *rng)
+{
+  zig_ensure_tables ();
+  return zig_normal (rng);
 }
 
 void
@@ -178,8 +191,15 @@ ms_rng_fill_normal (MsRng *rng,
   g_return_if_fail (rng != NULL);
   g_return_if_fail (out != NULL || n == 0);
 
-  for (gsize i = 0; i < n; i++)
-    out[i] = mean + std * ms_rng_normal (rng);
+  zig_ensure_tables ();
+  {
+    /* A local copy of the state keeps it in registers through the loop. */
+    MsRng local = *rng;
+
+    for (gsize i = 0; i < n; i++)
+      out[i] = mean + std * zig_normal (&local);
+    *rng = local;
+  }
 }
 
 void

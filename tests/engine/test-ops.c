@@ -294,6 +294,18 @@ test_dropout (void)
     }
   g_assert_cmpint (zeros, >, 2800);
   g_assert_cmpint (zeros, <, 3200);
+
+  /* The gradient goes through the same mask, with the same scale. */
+  {
+    MsTensor *leaf = ms_test_random_leaf (g, 1, (int[]) { 1000 }, 21, 0.5f, 1.5f);
+    MsTensor *r = ms_test_random (g, 1, (int[]) { 1000 }, 22, -1.0f, 1.0f);
+    MsTensor *out = ms_dropout (g, leaf, 0.3f, &rng), *gx;
+
+    ms_graph_grad (g, ms_sum (g, ms_mul (g, out, r)), NULL, 1, &leaf, &gx, FALSE);
+    for (int i = 0; i < 1000; i++)
+      g_assert_cmpfloat_with_epsilon (gx->data[i], out->data[i] != 0.0f ? r->data[i] / 0.7 : 0.0,
+                                      1e-6);
+  }
   ms_graph_free (g);
 }
 
