@@ -11,6 +11,21 @@
 
 #include "ms-cli.h"
 
+static int
+run_about (int    argc,
+           char **argv)
+{
+  printf ("ModeScope %s: watch a GAN train and see mode collapse as it happens.\n"
+          "Copyright 2026 The ModeScope developers.  Licence: GPL-3.0-or-later.\n\n"
+          "Data shipped with ModeScope:\n"
+          "  MNIST database of handwritten digits, by Yann LeCun, Corinna Cortes and\n"
+          "  Christopher J.C. Burges.  Licence: Creative Commons Attribution-Share Alike 3.0.\n"
+          "Data used when installed:\n"
+          "  Fashion-MNIST, by Han Xiao, Kashif Rasul and Roland Vollgraf (Zalando Research).\n"
+          "  Licence: MIT.  Debian package dataset-fashion-mnist.\n", PACKAGE_VERSION);
+  return 0;
+}
+
 typedef struct
 {
   const char *name;
@@ -21,6 +36,7 @@ typedef struct
 static const Command commands[] = {
   { "train", ms_cli_train, "train a GAN without a window and report its progress" },
   { "metrics", ms_cli_metrics, "every metric on real data (the upper reference)" },
+  { "about", run_about, "version, licence and the credits of the shipped data" },
   { "bench", ms_cli_bench, "time training iterations of the engine (and PyTorch, if installed)" },
   { "train-classifier", ms_cli_train_classifier, "train the classifier the collapse metrics use" },
   { "eval-classifier", ms_cli_eval_classifier, "measure a classifier's test accuracy" },

@@ -31,7 +31,7 @@ expect_usage () {
   check $? "exit $want and '$pattern' for: $*"
 }
 
-echo "1..14"
+echo "1..15"
 
 # Bad flags, values and files: a message and exit code 2, before any training
 expect_usage 2 "unknown command" nonsense
@@ -70,5 +70,10 @@ check $? "metrics --real mnist: is >= 9.7, kl < 0.003, modes=10/10, healthy"
 "$cli" metrics --real grid25 --samples 2500 > "$tmp/out" 2> "$tmp/err"
 grep -q '^modes=25/25 ' "$tmp/out"
 check $? "metrics --real grid25 covers 25 of 25 modes"
+
+# The data credits the MNIST licence asks for
+"$cli" about > "$tmp/out" 2> "$tmp/err"
+grep -q "LeCun" "$tmp/out" && grep -q "Attribution-Share Alike 3.0" "$tmp/out"
+check $? "about credits MNIST under CC BY-SA 3.0"
 
 exit $failed
