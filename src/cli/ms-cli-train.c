@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ms-cli.h"
+#include "ms-evaluate.h"
 #include "ms-gan.h"
 #include "ms-source.h"
 #include "ms-parallel.h"
@@ -29,6 +30,8 @@ typedef struct
   double   lr, lr_g, lr_d;
   double   momentum, beta1, beta2;
   int      n_critic;
+  int      unroll;
+  gboolean first_order_unroll;
   double   gp_lambda;
   double   clip;
   int      pack;
@@ -169,6 +172,12 @@ parse_args (int         *argc,
     { "beta2", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "Adam's beta2", "B" },
     { "n-critic", 0, 0, G_OPTION_ARG_INT, &a->n_critic, "Discriminator steps per generator step",
       "N" },
+    { "unroll", 0, 0, G_OPTION_ARG_INT, &a->unroll,
+      "Unrolled GAN: look-ahead steps of the discriminator for the generator (0 to 10, default 0)",
+      "K" },
+    { "first-order-unroll", 0, 0, G_OPTION_ARG_NONE, &a->first_order_unroll,
+      "With --unroll: train against the looked-ahead discriminator without differentiating "
+      "through the unroll", NULL },
     { "gp-lambda", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "WGAN-GP penalty weight (10)",
       "L" },
     { "clip", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "WGAN weight clipping (0.01)", "C" },
@@ -202,7 +211,36 @@ parse_args (int         *argc,
     return usage_error (error, "--pack must be between 1 and 16");
   if (a->seed < 0)
     return usage_error (error, "--seed must not be negative");
+  if (a->unroll < 0 || a->unroll > MS_GAN_MAX_UNROLL)
+    return usage_error (error, "--unroll must be between 0 and %d", MS_GAN_MAX_UNROLL);
   return TRUE;
+}
+
+/* 2-D data: modes covered by FINAL_SAMPLES generator samples (noise from a fixed stream of the
+ * seed), as "modes=a/b hq=... kl=... rkl=... collapse=..."; NULL for images. */
+#define FINAL_SAMPLES 2500
+
+static char *
+final_evaluation (MsGan        *gan,
+                  MsDataSource *src,
+                  gint64        seed)
+{
+  g_autoptr(MsEvaluator) ev = NULL;
+  g_autofree float *z = NULL;
+  g_autofree float *xy = NULL;
+  MsEvaluation e;
+  MsRng rng;
+
+  if (src->mixture == NULL || ms_gan_data_size (gan) != 2)
+    return NULL;
+  ev = ms_evaluator_new_mixture (src->mixture);
+  z = g_new (float, (gsize) FINAL_SAMPLES * ms_gan_z_dim (gan));
+  xy = g_new (float, (gsize) FINAL_SAMPLES * 2);
+  ms_rng_seed (&rng, (guint64) seed ^ G_GUINT64_CONSTANT (0x5eed0f1a1e7a1));
+  ms_rng_fill_normal (&rng, z, (gsize) FINAL_SAMPLES * ms_gan_z_dim (gan), 0.0f, 1.0f);
+  ms_gan_generate (gan, z, FINAL_SAMPLES, xy);
+  ms_evaluator_run (ev, xy, FINAL_SAMPLES, &e);
+  return ms_evaluation_format (&e);
 }
 
 int
@@ -232,6 +270,8 @@ ms_cli_train (int    argc,
   config.batch = a.batch;
   if (a.n_critic != 0)
     config.n_critic = a.n_critic;
+  config.unroll = a.unroll;
+  config.unroll_first_order = a.first_order_unroll;
   if (!isnan (a.gp_lambda))
     config.gp_lambda = (float) a.gp_lambda;
   if (!isnan (a.clip))
@@ -259,10 +299,13 @@ ms_cli_train (int    argc,
     goto usage;
 
   printf ("train dataset=%s arch=%s loss=%s optimizer_g=%s lr_g=%g optimizer_d=%s lr_d=%g "
-          "batch=%d n_critic=%d pack=%d seed=%" G_GINT64_FORMAT " iters=%" G_GINT64_FORMAT "\n",
+          "batch=%d n_critic=%d unroll=%d%s pack=%d seed=%" G_GINT64_FORMAT
+          " iters=%" G_GINT64_FORMAT "\n",
           src->name, arch.arch, ms_loss_kind_to_string (loss),
           ms_optim_kind_to_string (opt_g.kind), opt_g.lr, ms_optim_kind_to_string (opt_d.kind),
-          opt_d.lr, config.batch, config.n_critic, arch.pack, a.seed, a.iters);
+          opt_d.lr, config.batch, config.n_critic, config.unroll,
+          config.unroll > 0 && config.unroll_first_order ? " first_order_unroll" : "",
+          arch.pack, a.seed, a.iters);
   fflush (stdout);
   t0 = g_get_monotonic_time ();
   for (gint64 it = 1; it <= a.iters; it++)
@@ -293,10 +336,12 @@ ms_cli_train (int    argc,
   if (status == 0)
     {
       const MsGanStats *st = ms_gan_stats (gan);
+      double seconds = (g_get_monotonic_time () - t0) / 1e6;
+      g_autofree char *eval = final_evaluation (gan, src, a.seed);
 
-      printf ("final iter=%" G_GINT64_FORMAT " loss_d=%.4f loss_g=%.4f seconds=%.1f\n",
-              ms_gan_iterations (gan), st->loss_d, st->loss_g,
-              (g_get_monotonic_time () - t0) / 1e6);
+      printf ("final iter=%" G_GINT64_FORMAT " loss_d=%.4f loss_g=%.4f %s%sseconds=%.1f\n",
+              ms_gan_iterations (gan), st->loss_d, st->loss_g, eval ? eval : "",
+              eval ? " " : "", seconds);
     }
   ms_gan_free (gan);
   g_free (a.dataset);

@@ -9,6 +9,15 @@
  * generator step the discriminator's weights enter the graph as constants, so no gradient is
  * computed for them.
  *
+ * Unrolled GAN (config.unroll = K > 0, Metz et al. 2017): after the real D step(s), the
+ * generator step minimises the surrogate f(theta_G, theta_D^K), where theta_D^K is K steps of
+ * D's optimizer (its update rule written with engine ops, its state (m, v, step count) starting
+ * from the real optimizer's) from the current theta_D, on the fixed minibatch of the last D
+ * step (its real batch and the generator's batch, which stays a function of theta_G).  With
+ * second order (the default) G's gradient includes the term through d theta_D^K / d theta_G;
+ * with unroll_first_order the looked-ahead weights are constants.  The real D and its
+ * optimizer are not changed by the unroll.  K = 0 runs exactly the ordinary step.
+ *
  * Threading: an MsGan belongs to one thread (the trainer).
  */
 #pragma once
@@ -28,6 +37,8 @@ typedef enum
   MS_LOSS_N_KINDS
 } MsLossKind;
 
+#define MS_GAN_MAX_UNROLL 10
+
 typedef struct
 {
   MsLossKind loss;
@@ -35,6 +46,8 @@ typedef struct
   int        n_critic;     /* discriminator steps per generator step */
   float      gp_lambda;    /* WGAN-GP */
   float      clip;         /* WGAN weight clipping */
+  int        unroll;       /* Unrolled GAN (Metz et al.): look-ahead D steps K, 0 to 10; 0 is off */
+  gboolean   unroll_first_order; /* G against the looked-ahead D, not through the unroll */
 } MsGanConfig;
 
 /* Fills @out with @n real samples (n * data size floats, NCHW for images). */

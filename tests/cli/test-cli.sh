@@ -31,7 +31,7 @@ expect_usage () {
   check $? "exit $want and '$pattern' for: $*"
 }
 
-echo "1..15"
+echo "1..17"
 
 # Bad flags, values and files: a message and exit code 2, before any training
 expect_usage 2 "unknown command" nonsense
@@ -70,6 +70,13 @@ check $? "metrics --real mnist: is >= 9.7, kl < 0.003, modes=10/10, healthy"
 "$cli" metrics --real grid25 --samples 2500 > "$tmp/out" 2> "$tmp/err"
 grep -q '^modes=25/25 ' "$tmp/out"
 check $? "metrics --real grid25 covers 25 of 25 modes"
+
+# Unrolled steps: range checked, and a short unrolled run reports modes for 2-D data
+expect_usage 2 "between 0 and 10" train --dataset ring8 --unroll 11 --iters 1
+"$cli" train --dataset ring8 --unroll 3 --iters 20 --eval-every 10 > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q '^final iter=20 .*modes=[0-9]*/8 ' "$tmp/out"
+check $? "train --unroll 3 runs and reports modes"
 
 # The data credits the MNIST licence asks for
 "$cli" about > "$tmp/out" 2> "$tmp/err"
