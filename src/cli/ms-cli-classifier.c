@@ -24,27 +24,6 @@
 #include "ms-cli.h"
 #include "ms-idx.h"
 
-static gboolean
-usage_error (GError    **error,
-             const char *format,
-             ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-usage_error (GError    **error,
-             const char *format,
-             ...)
-{
-  va_list args;
-  char *msg;
-
-  va_start (args, format);
-  msg = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, msg);
-  g_free (msg);
-  return FALSE;
-}
-
 static MsDataset *
 load_split (const char  *canon,
             const char  *split,
@@ -61,10 +40,10 @@ check_dataset (const char  *name,
                GError     **error)
 {
   if (name == NULL)
-    return usage_error (error, "--dataset is required (mnist or fashion)");
+    return ms_cli_usage_error (error, "--dataset is required (mnist or fashion)");
   *canon = ms_classifier_dataset_canonical (name);
   if (*canon == NULL)
-    return usage_error (error, "unknown dataset “%s”; use mnist or fashion", name);
+    return ms_cli_usage_error (error, "unknown dataset “%s”; use mnist or fashion", name);
   return TRUE;
 }
 
@@ -144,7 +123,7 @@ ms_cli_train_classifier (int    argc,
     goto usage;
   if (argc > 1)
     {
-      usage_error (&error, "unexpected argument “%s”", argv[1]);
+      ms_cli_usage_error (&error, "unexpected argument “%s”", argv[1]);
       goto usage;
     }
   if (!check_dataset (dataset, &canon, &error))
@@ -153,22 +132,22 @@ ms_cli_train_classifier (int    argc,
     epochs = strcmp (canon, "mnist") == 0 ? 15 : 20;
   if (epochs < 1 || epochs > 1000)
     {
-      usage_error (&error, "--epochs must be between 1 and 1000");
+      ms_cli_usage_error (&error, "--epochs must be between 1 and 1000");
       goto usage;
     }
   if (batch < 1 || batch > 4096)
     {
-      usage_error (&error, "--batch must be between 1 and 4096");
+      ms_cli_usage_error (&error, "--batch must be between 1 and 4096");
       goto usage;
     }
   if (seed < 0)
     {
-      usage_error (&error, "--seed must not be negative");
+      ms_cli_usage_error (&error, "--seed must not be negative");
       goto usage;
     }
   if (threads < 0 || threads > 1024)
     {
-      usage_error (&error, "--threads must be between 1 and 1024");
+      ms_cli_usage_error (&error, "--threads must be between 1 and 1024");
       goto usage;
     }
   if (output == NULL)
@@ -176,7 +155,7 @@ ms_cli_train_classifier (int    argc,
   dir = g_path_get_dirname (output);
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
-      usage_error (&error, "cannot write %s: the folder %s does not exist", output, dir);
+      ms_cli_usage_error (&error, "cannot write %s: the folder %s does not exist", output, dir);
       goto usage;
     }
 
@@ -253,14 +232,14 @@ ms_cli_eval_classifier (int    argc,
     goto usage;
   if (argc > 1)
     {
-      usage_error (&error, "unexpected argument “%s”", argv[1]);
+      ms_cli_usage_error (&error, "unexpected argument “%s”", argv[1]);
       goto usage;
     }
   if (!check_dataset (dataset, &canon, &error))
     goto usage;
   if (threads < 0 || threads > 1024)
     {
-      usage_error (&error, "--threads must be between 1 and 1024");
+      ms_cli_usage_error (&error, "--threads must be between 1 and 1024");
       goto usage;
     }
   c = weights != NULL ? ms_classifier_load (weights, &error)

@@ -42,27 +42,6 @@ typedef struct
   int      eval_every;
 } TrainArgs;
 
-static gboolean
-usage_error (GError    **error,
-             const char *format,
-             ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-usage_error (GError    **error,
-             const char *format,
-             ...)
-{
-  va_list args;
-  char *msg;
-
-  va_start (args, format);
-  msg = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, msg);
-  g_free (msg);
-  return FALSE;
-}
-
 /* Real-valued flags: a number, finite.  NAN in TrainArgs means "not given", so a NAN typed by
  * the user must be refused here rather than mistaken for "not given". */
 static const struct
@@ -200,19 +179,19 @@ parse_args (int         *argc,
   if (!g_option_context_parse (ctx, argc, argv, error))
     return FALSE;
   if (*argc > 1)
-    return usage_error (error, "unexpected argument “%s”", (*argv)[1]);
+    return ms_cli_usage_error (error, "unexpected argument “%s”", (*argv)[1]);
   if (a->iters < 0 || a->iters > G_GINT64_CONSTANT (100000000))
-    return usage_error (error, "--iters must be between 0 and 100000000");
+    return ms_cli_usage_error (error, "--iters must be between 0 and 100000000");
   if (a->eval_every < 1 || a->eval_every > 1000000)
-    return usage_error (error, "--eval-every must be between 1 and 1000000");
+    return ms_cli_usage_error (error, "--eval-every must be between 1 and 1000000");
   if (a->threads < 0 || a->threads > 1024)
-    return usage_error (error, "--threads must be between 1 and 1024");
+    return ms_cli_usage_error (error, "--threads must be between 1 and 1024");
   if (a->pack < 1 || a->pack > 16)
-    return usage_error (error, "--pack must be between 1 and 16");
+    return ms_cli_usage_error (error, "--pack must be between 1 and 16");
   if (a->seed < 0)
-    return usage_error (error, "--seed must not be negative");
+    return ms_cli_usage_error (error, "--seed must not be negative");
   if (a->unroll < 0 || a->unroll > MS_GAN_MAX_UNROLL)
-    return usage_error (error, "--unroll must be between 0 and %d", MS_GAN_MAX_UNROLL);
+    return ms_cli_usage_error (error, "--unroll must be between 0 and %d", MS_GAN_MAX_UNROLL);
   return TRUE;
 }
 

@@ -13,6 +13,11 @@ G_BEGIN_DECLS
 #define MS_CLI_EXIT_FAILURE 1
 #define MS_CLI_EXIT_USAGE   2
 
+/* Sets a G_OPTION_ERROR_BAD_VALUE error from a printf format; returns FALSE. */
+gboolean ms_cli_usage_error (GError    **error,
+                             const char *format,
+                             ...) G_GNUC_PRINTF (2, 3);
+
 int ms_cli_bench            (int argc, char **argv);
 int ms_cli_eval_classifier  (int argc, char **argv);
 int ms_cli_metrics          (int argc, char **argv);
