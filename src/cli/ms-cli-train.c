@@ -40,6 +40,7 @@ typedef struct
   gint64   seed;
   int      threads;
   int      eval_every;
+  int      eval_samples;
 } TrainArgs;
 
 /* Real-valued flags: a number, finite.  NAN in TrainArgs means "not given", so a NAN typed by
@@ -167,7 +168,10 @@ parse_args (int         *argc,
     { "seed", 0, 0, G_OPTION_ARG_INT64, &a->seed, "Random seed (1)", "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &a->threads,
       "Engine threads (default: one per core, or 1 when OPENBLAS_NUM_THREADS is set)", "N" },
-    { "eval-every", 0, 0, G_OPTION_ARG_INT, &a->eval_every, "Report every N iterations (100)",
+    { "eval-samples", 0, 0, G_OPTION_ARG_INT, &a->eval_samples,
+      "Generator samples per evaluation (500 for images as in the optimizer paper, 2500 for 2-D)",
+      "N" },
+    { "eval-every", 0, 0, G_OPTION_ARG_INT, &a->eval_every, "Evaluate every N iterations (100)",
       "N" },
     { NULL }
   };
@@ -182,6 +186,8 @@ parse_args (int         *argc,
     return ms_cli_usage_error (error, "unexpected argument “%s”", (*argv)[1]);
   if (a->iters < 0 || a->iters > G_GINT64_CONSTANT (100000000))
     return ms_cli_usage_error (error, "--iters must be between 0 and 100000000");
+  if (a->eval_samples != 0 && (a->eval_samples < 10 || a->eval_samples > 100000))
+    return ms_cli_usage_error (error, "--eval-samples must be between 10 and 100000");
   if (a->eval_every < 1 || a->eval_every > 1000000)
     return ms_cli_usage_error (error, "--eval-every must be between 1 and 1000000");
   if (a->threads < 0 || a->threads > 1024)
@@ -195,31 +201,88 @@ parse_args (int         *argc,
   return TRUE;
 }
 
-/* 2-D data: modes covered by FINAL_SAMPLES generator samples (noise from a fixed stream of the
- * seed), as "modes=a/b hq=... kl=... rkl=... collapse=..."; NULL for images. */
-#define FINAL_SAMPLES 2500
-
-static char *
-final_evaluation (MsGan        *gan,
-                  MsDataSource *src,
-                  gint64        seed)
+/* The evaluation that runs every --eval-every iterations: generator samples from noise fixed
+ * for the whole run (a stream of the seed), the shared evaluator, and the collapse detector. */
+typedef struct
 {
-  g_autoptr(MsEvaluator) ev = NULL;
-  g_autofree float *z = NULL;
-  g_autofree float *xy = NULL;
-  MsEvaluation e;
+  MsClassifier       *classifier;   /* images only */
+  MsEvaluator        *evaluator;
+  MsCollapseDetector *detector;
+  int                 n;
+  float              *z;            /* (n, z_dim) */
+  float              *samples;      /* (n, data size) */
+  MsEvaluation        last;
+  char               *last_line;    /* key=value of the last evaluation */
+} TrainEval;
+
+static void
+train_eval_clear (TrainEval *te)
+{
+  g_clear_pointer (&te->evaluator, ms_evaluator_free);
+  g_clear_pointer (&te->classifier, ms_classifier_free);
+  g_clear_pointer (&te->detector, ms_collapse_detector_free);
+  g_clear_pointer (&te->z, g_free);
+  g_clear_pointer (&te->samples, g_free);
+  g_clear_pointer (&te->last_line, g_free);
+}
+
+static gboolean
+train_eval_init (TrainEval    *te,
+                 MsGan        *gan,
+                 MsDataSource *src,
+                 int           samples,
+                 gint64        seed,
+                 GError      **error)
+{
   MsRng rng;
 
-  if (src->mixture == NULL || ms_gan_data_size (gan) != 2)
-    return NULL;
-  ev = ms_evaluator_new_mixture (src->mixture);
-  z = g_new (float, (gsize) FINAL_SAMPLES * ms_gan_z_dim (gan));
-  xy = g_new (float, (gsize) FINAL_SAMPLES * 2);
+  memset (te, 0, sizeof *te);
+  if (src->mixture != NULL)
+    {
+      te->n = samples > 0 ? samples : 2500;   /* VEEGAN's and PacGAN's 2,500 */
+      te->evaluator = ms_evaluator_new_mixture (src->mixture);
+    }
+  else
+    {
+      /* Fashion-MNIST has its own classifier; digits and users' folders use MNIST's. */
+      const char *which = g_strcmp0 (src->name, "fashion") == 0 ? "fashion" : "mnist";
+      const MsDataset *reference = src->test ? src->test : src->train;
+
+      te->n = samples > 0 ? samples : 500;    /* the optimizer paper's 500 */
+      te->classifier = ms_classifier_load_default (which, error);
+      if (te->classifier == NULL)
+        return FALSE;
+      te->evaluator = ms_evaluator_new_images (te->classifier, reference, src->name);
+    }
+  te->detector = ms_collapse_detector_new ();
+  te->z = g_new (float, (gsize) te->n * ms_gan_z_dim (gan));
+  te->samples = g_new (float, (gsize) te->n * ms_gan_data_size (gan));
   ms_rng_seed (&rng, (guint64) seed ^ G_GUINT64_CONSTANT (0x5eed0f1a1e7a1));
-  ms_rng_fill_normal (&rng, z, (gsize) FINAL_SAMPLES * ms_gan_z_dim (gan), 0.0f, 1.0f);
-  ms_gan_generate (gan, z, FINAL_SAMPLES, xy);
-  ms_evaluator_run (ev, xy, FINAL_SAMPLES, &e);
-  return ms_evaluation_format (&e);
+  ms_rng_fill_normal (&rng, te->z, (gsize) te->n * ms_gan_z_dim (gan), 0.0f, 1.0f);
+  return TRUE;
+}
+
+/* Evaluates the generator now; returns the key=value line (with the detector's state), owned
+ * by @te until the next evaluation. */
+static const char *
+train_eval_run (TrainEval *te,
+                MsGan     *gan)
+{
+  MsCollapseState state;
+  g_autofree char *line = NULL;
+  const char *raw_state;
+
+  ms_gan_generate (gan, te->z, te->n, te->samples);
+  ms_evaluator_run (te->evaluator, te->samples, te->n, &te->last);
+  state = ms_evaluator_feed_detector (te->evaluator, &te->last, te->detector);
+  /* The line shows the detector's state (with hysteresis), not this evaluation's alone. */
+  line = ms_evaluation_format (&te->last);
+  raw_state = ms_collapse_state_to_string (te->last.collapse_state);
+  if (g_str_has_suffix (line, raw_state))
+    line[strlen (line) - strlen (raw_state)] = '\0';
+  g_free (te->last_line);
+  te->last_line = g_strconcat (line, ms_collapse_state_to_string (state), NULL);
+  return te->last_line;
 }
 
 int
@@ -231,6 +294,7 @@ ms_cli_train (int    argc,
     .n_critic = 0, .gp_lambda = NAN, .clip = NAN, .pack = 1, .batch = 64, .iters = 2000,
     .seed = 1, .eval_every = 100,
   };
+  TrainEval te = { 0, };
   g_autoptr(GError) error = NULL;
   g_autoptr(MsDataSource) src = NULL;
   MsArchConfig arch = { 0, };
@@ -276,6 +340,8 @@ ms_cli_train (int    argc,
                     &error);
   if (gan == NULL)
     goto usage;
+  if (!train_eval_init (&te, gan, src, a.eval_samples, a.seed, &error))
+    goto usage;
 
   printf ("train dataset=%s arch=%s loss=%s optimizer_g=%s lr_g=%g optimizer_d=%s lr_d=%g "
           "batch=%d n_critic=%d unroll=%d%s pack=%d seed=%" G_GINT64_FORMAT
@@ -306,9 +372,10 @@ ms_cli_train (int    argc,
           double elapsed = (now - t0) / 1e6;
           double rate = it / MAX (elapsed, 1e-9);
 
+          const char *metrics = train_eval_run (&te, gan);
+
           printf ("iter=%" G_GINT64_FORMAT " it_per_s=%.1f eta_s=%.0f loss_d=%.4f loss_g=%.4f "
-                  "d_real=%.3f d_fake=%.3f\n", it, rate, (a.iters - it) / rate, st->loss_d,
-                  st->loss_g, st->d_real, st->d_fake);
+                  "%s\n", it, rate, (a.iters - it) / rate, st->loss_d, st->loss_g, metrics);
           fflush (stdout);
         }
     }
@@ -316,12 +383,14 @@ ms_cli_train (int    argc,
     {
       const MsGanStats *st = ms_gan_stats (gan);
       double seconds = (g_get_monotonic_time () - t0) / 1e6;
-      g_autofree char *eval = final_evaluation (gan, src, a.seed);
+      /* The loop's last report evaluated the final generator. */
+      const char *eval = te.last_line ? te.last_line : train_eval_run (&te, gan);
 
-      printf ("final iter=%" G_GINT64_FORMAT " loss_d=%.4f loss_g=%.4f %s%sseconds=%.1f\n",
-              ms_gan_iterations (gan), st->loss_d, st->loss_g, eval ? eval : "",
-              eval ? " " : "", seconds);
+      printf ("final iter=%" G_GINT64_FORMAT " loss_d=%.4f loss_g=%.4f %s seconds=%.1f\n",
+              ms_gan_iterations (gan), st->loss_d, st->loss_g, eval, seconds);
+      printf ("# %s\n", ms_collapse_detector_get_reason (te.detector));
     }
+  train_eval_clear (&te);
   ms_gan_free (gan);
   g_free (a.dataset);
   g_free (a.arch);
@@ -333,6 +402,8 @@ ms_cli_train (int    argc,
 
 usage:
   fprintf (stderr, "modescope-cli train: %s\n", error->message);
+  train_eval_clear (&te);
+  ms_gan_free (gan);
   g_free (a.dataset);
   g_free (a.arch);
   g_free (a.loss);

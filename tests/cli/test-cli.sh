@@ -31,7 +31,7 @@ expect_usage () {
   check $? "exit $want and '$pattern' for: $*"
 }
 
-echo "1..17"
+echo "1..19"
 
 # Bad flags, values and files: a message and exit code 2, before any training
 expect_usage 2 "unknown command" nonsense
@@ -50,6 +50,14 @@ expect_usage 2 "unknown case" bench --case nope --no-torch
 rc=$?
 [ "$rc" -eq 0 ] && grep -q '^iter=100 ' "$tmp/out" && grep -q '^final iter=200 ' "$tmp/out"
 check $? "train ring8 prints progress and a final line"
+
+# MNIST: progress lines and the final line carry the metrics and the collapse state
+"$cli" train --dataset mnist --batch 16 --iters 20 --eval-every 10 --eval-samples 100 > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q '^iter=10 .* is=[0-9.]* .*kl=[0-9.]* .*modes=[0-9]*/10 .*collapse=[a-z]*$' "$tmp/out" \
+  && grep -q '^final iter=20 .* is=.* kl=.* modes=[0-9]*/10 .*collapse=[a-z]* seconds=' "$tmp/out"
+check $? "train mnist reports is, kl, modes and collapse"
+expect_usage 2 "eval-samples" train --eval-samples 5 --iters 1
 
 # The same seed gives the same run
 "$cli" train --dataset ring8 --iters 100 --eval-every 100 --seed 5 | grep '^final' | sed 's/seconds=.*//' > "$tmp/a"
