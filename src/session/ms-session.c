@@ -1,0 +1,1645 @@
+/* ms-session.c: the trainer thread, its commands and its frames
+ *
+ * Copyright 2026 The ModeScope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Everything named Trainer or trainer_* runs on the trainer thread and owns the engine state;
+ * everything taking an MsSession runs on the main thread.  They share only the Shared struct:
+ * the command queue, the pause condition, the stop flag and the one-slot mailbox.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ms-checkpoint.h"
+#include "ms-classifier.h"
+#include "ms-session.h"
+#include "ms-source.h"
+
+#define EVAL_CHUNK 100
+#define NO_TRUNCATE G_MAXINT64
+
+/* Settings ----------------------------------------------------------------------------- */
+
+void
+ms_session_settings_init (MsSessionSettings *settings,
+                          const char        *dataset,
+                          MsLossKind         loss)
+{
+  MsGanConfig gc;
+  MsOptimKind kind;
+  MsOptimConfig o;
+
+  g_return_if_fail (settings != NULL);
+  g_return_if_fail (loss < MS_LOSS_N_KINDS);
+
+  memset (settings, 0, sizeof *settings);
+  settings->dataset = g_strdup (dataset != NULL ? dataset : "mnist");
+  settings->loss = loss;
+  gc = ms_gan_config_default (loss);
+  settings->batch = 64;
+  settings->n_critic = gc.n_critic;
+  settings->gp_lambda = gc.gp_lambda;
+  settings->clip = gc.clip;
+  settings->pack = 1;
+  settings->seed = 1;
+  settings->eval_every = 100;
+  settings->eval_samples = 500;
+  settings->grid_size = 64;
+  settings->snapshot_every = 5;
+
+  /* The CLI's defaults (ms-cli-train.c): WGAN RMSProp 5e-5; WGAN-GP Adam 1e-4 (0.5, 0.9);
+   * DCGAN Adam 2e-4 beta1 0.5. */
+  kind = loss == MS_LOSS_WGAN_CLIP ? MS_OPTIM_RMSPROP : MS_OPTIM_ADAM;
+  o = ms_optim_config_default (kind);
+  if (kind == MS_OPTIM_ADAM)
+    {
+      o.lr = loss == MS_LOSS_WGAN_GP ? 1e-4 : 2e-4;
+      o.beta1 = 0.5;
+      o.beta2 = loss == MS_LOSS_WGAN_GP ? 0.9 : 0.999;
+    }
+  else
+    o.lr = 5e-5;
+  settings->optim_g = o;
+  settings->optim_d = o;
+}
+
+void
+ms_session_settings_copy (MsSessionSettings       *dst,
+                          const MsSessionSettings *src)
+{
+  g_return_if_fail (dst != NULL && src != NULL && dst != src);
+
+  *dst = *src;
+  dst->dataset = g_strdup (src->dataset);
+  dst->arch = g_strdup (src->arch);
+}
+
+void
+ms_session_settings_clear (MsSessionSettings *settings)
+{
+  g_return_if_fail (settings != NULL);
+
+  g_clear_pointer (&settings->dataset, g_free);
+  g_clear_pointer (&settings->arch, g_free);
+}
+
+static MsGanConfig
+settings_gan_config (const MsSessionSettings *s)
+{
+  MsGanConfig c = ms_gan_config_default (s->loss < MS_LOSS_N_KINDS ? s->loss : MS_LOSS_NSGAN);
+
+  c.loss = s->loss;
+  c.batch = s->batch;
+  c.n_critic = s->n_critic;
+  c.gp_lambda = s->gp_lambda;
+  c.clip = s->clip;
+  return c;
+}
+
+gboolean
+ms_session_settings_validate (const MsSessionSettings *s,
+                              GError                 **error)
+{
+  MsGanConfig gc;
+
+  g_return_val_if_fail (s != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (s->dataset == NULL || *s->dataset == '\0')
+    {
+      g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID, "no dataset given");
+      return FALSE;
+    }
+  if (s->arch != NULL && !g_strv_contains ((const char * const *) ms_arch_names (), s->arch))
+    {
+      g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID, "unknown architecture “%s”",
+                   s->arch);
+      return FALSE;
+    }
+  if (s->loss >= MS_LOSS_N_KINDS)
+    {
+      g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID, "unknown loss");
+      return FALSE;
+    }
+  gc = settings_gan_config (s);
+  if (!ms_gan_config_validate (&gc, error)
+      || !ms_optim_config_validate (&s->optim_g, error)
+      || !ms_optim_config_validate (&s->optim_d, error))
+    return FALSE;
+  if (s->pack < 1 || s->pack > 16)
+    {
+      g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
+                           "pack must be between 1 and 16");
+      return FALSE;
+    }
+  if (s->eval_every < 1 || s->eval_every > 1000000)
+    {
+      g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
+                           "the evaluation interval must be between 1 and 1000000 iterations");
+      return FALSE;
+    }
+  if (s->eval_samples < 0 || s->eval_samples > 100000)
+    {
+      g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
+                           "evaluation samples must be between 0 and 100000");
+      return FALSE;
+    }
+  if (s->grid_size < 1 || s->grid_size > 1024)
+    {
+      g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
+                           "the sample grid must hold between 1 and 1024 samples");
+      return FALSE;
+    }
+  if (s->snapshot_every < 1)
+    {
+      g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
+                           "snapshot_every must be at least 1");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Commands ----------------------------------------------------------------------------- */
+
+typedef enum
+{
+  CMD_SET_OPTIM,
+  CMD_SET_LR,
+  CMD_SET_GAN_CONFIG,
+  CMD_SET_BATCH,
+  CMD_PAUSE,
+  CMD_RESUME,
+  CMD_STEP,
+  CMD_RESET,
+  CMD_NEW_RUN,
+  CMD_SNAPSHOT,
+  CMD_RESTORE,
+  CMD_SET_EVAL_EVERY,
+  CMD_STOP,
+} CommandKind;
+
+struct _MsSessionCommand
+{
+  CommandKind        kind;
+  guint              id;
+  gint64             at;          /* -1: at the next step boundary */
+  gboolean           generator;
+  double             value;       /* lr */
+  int                ivalue;      /* batch, step kind, snapshot id, eval interval */
+  MsOptimConfig      optim;
+  MsGanConfig        gan;
+  MsSessionSettings *settings;
+};
+
+static MsSessionCommand *
+command_new (CommandKind kind)
+{
+  MsSessionCommand *c = g_new0 (MsSessionCommand, 1);
+
+  c->kind = kind;
+  c->at = -1;
+  return c;
+}
+
+MsSessionCommand *
+ms_session_command_new_set_optim (gboolean             generator,
+                                  const MsOptimConfig *config)
+{
+  MsSessionCommand *c;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  c = command_new (CMD_SET_OPTIM);
+  c->generator = !!generator;
+  c->optim = *config;
+  return c;
+}
+
+MsSessionCommand *
+ms_session_command_new_set_lr (gboolean generator,
+                               double   lr)
+{
+  MsSessionCommand *c = command_new (CMD_SET_LR);
+
+  c->generator = !!generator;
+  c->value = lr;
+  return c;
+}
+
+MsSessionCommand *
+ms_session_command_new_set_gan_config (const MsGanConfig *config)
+{
+  MsSessionCommand *c;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  c = command_new (CMD_SET_GAN_CONFIG);
+  c->gan = *config;
+  return c;
+}
+
+MsSessionCommand *
+ms_session_command_new_set_batch (int batch)
+{
+  MsSessionCommand *c = command_new (CMD_SET_BATCH);
+
+  c->ivalue = batch;
+  return c;
+}
+
+MsSessionCommand *
+ms_session_command_new_pause (void)
+{
+  return command_new (CMD_PAUSE);
+}
+
+MsSessionCommand *
+ms_session_command_new_resume (void)
+{
+  return command_new (CMD_RESUME);
+}
+
+MsSessionCommand *
+ms_session_command_new_step (MsStepKind kind)
+{
+  MsSessionCommand *c;
+
+  g_return_val_if_fail (kind <= MS_STEP_BOTH, NULL);
+  c = command_new (CMD_STEP);
+  c->ivalue = kind;
+  return c;
+}
+
+MsSessionCommand *
+ms_session_command_new_reset (void)
+{
+  return command_new (CMD_RESET);
+}
+
+MsSessionCommand *
+ms_session_command_new_new_run (const MsSessionSettings *settings)
+{
+  MsSessionCommand *c;
+
+  g_return_val_if_fail (settings != NULL, NULL);
+  c = command_new (CMD_NEW_RUN);
+  c->settings = g_new0 (MsSessionSettings, 1);
+  ms_session_settings_copy (c->settings, settings);
+  return c;
+}
+
+MsSessionCommand *
+ms_session_command_new_snapshot (void)
+{
+  return command_new (CMD_SNAPSHOT);
+}
+
+MsSessionCommand *
+ms_session_command_new_restore (guint snapshot_id)
+{
+  MsSessionCommand *c = command_new (CMD_RESTORE);
+
+  c->ivalue = (int) snapshot_id;
+  return c;
+}
+
+MsSessionCommand *
+ms_session_command_new_set_eval_every (int k)
+{
+  MsSessionCommand *c = command_new (CMD_SET_EVAL_EVERY);
+
+  c->ivalue = k;
+  return c;
+}
+
+void
+ms_session_command_free (MsSessionCommand *command)
+{
+  if (command == NULL)
+    return;
+  if (command->settings != NULL)
+    {
+      ms_session_settings_clear (command->settings);
+      g_free (command->settings);
+    }
+  g_free (command);
+}
+
+/* Events, frames ----------------------------------------------------------------------- */
+
+static MsSessionEvent *
+event_new (gint64              iteration,
+           MsSessionEventKind  kind,
+           guint               command_id,
+           char               *label)
+{
+  MsSessionEvent *e = g_new0 (MsSessionEvent, 1);
+
+  e->iteration = iteration;
+  e->kind = kind;
+  e->command_id = command_id;
+  e->label = label;
+  return e;
+}
+
+static void
+event_free (gpointer data)
+{
+  MsSessionEvent *e = data;
+
+  g_free (e->label);
+  g_free (e);
+}
+
+typedef struct
+{
+  MsFrame          frame;
+  gatomicrefcount  ref_count;
+} FrameReal;
+
+G_DEFINE_BOXED_TYPE (MsFrame, ms_frame, ms_frame_ref, ms_frame_unref)
+
+MsFrame *
+ms_frame_ref (MsFrame *frame)
+{
+  g_return_val_if_fail (frame != NULL, NULL);
+  g_atomic_ref_count_inc (&((FrameReal *) frame)->ref_count);
+  return frame;
+}
+
+void
+ms_frame_unref (MsFrame *frame)
+{
+  g_return_if_fail (frame != NULL);
+  if (!g_atomic_ref_count_dec (&((FrameReal *) frame)->ref_count))
+    return;
+  g_free (frame->samples);
+  g_free (frame->grey);
+  g_free (frame->collapse_reason);
+  for (guint i = 0; i < frame->n_events; i++)
+    g_free (frame->events[i].label);
+  g_free (frame->events);
+  g_free (frame->points);
+  g_free (frame);
+}
+
+/* Shared state ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  guint    id;
+  gint64   iteration;
+  GBytes  *bytes;
+} Snapshot;
+
+static void
+snapshot_free (gpointer data)
+{
+  Snapshot *s = data;
+
+  g_bytes_unref (s->bytes);
+  g_free (s);
+}
+
+static Snapshot *
+snapshot_copy (const Snapshot *s)
+{
+  Snapshot *c = g_new0 (Snapshot, 1);
+
+  c->id = s->id;
+  c->iteration = s->iteration;
+  c->bytes = g_bytes_ref (s->bytes);
+  return c;
+}
+
+typedef struct
+{
+  GAsyncQueue  *commands;        /* MsSessionCommand */
+  GMutex        lock;            /* the mailbox and the pause condition */
+  GCond         cond;
+  gint          stop;            /* atomic */
+  gint          delivery_pending;/* atomic: an idle is queued */
+  GMainContext *context;
+  GWeakRef      session;
+
+  /* Mailbox, under lock */
+  MsFrame      *frame;
+  GArray       *points;          /* MsCurvePoint: every point not yet taken */
+  GPtrArray    *events;          /* MsSessionEvent */
+  GPtrArray    *snapshots;       /* Snapshot */
+  gint64        truncate_to;     /* drop history points after this iteration */
+  gboolean      paused;
+} Shared;
+
+/* Trainer thread ----------------------------------------------------------------------- */
+
+typedef struct
+{
+  Shared              *sh;
+  MsSessionSettings    settings;
+
+  MsDataSource        *src;
+  MsClassifier        *classifier;
+  MsEvaluator         *evaluator;
+  MsCollapseDetector  *detector;
+  MsGan               *gan;
+
+  gint64               iteration;
+  MsGanStats           stats;        /* of the last finite step */
+  guint                generation;
+  guint                run;
+  gboolean             paused;
+  int                  eval_every;
+  guint                n_evaluations;
+  float               *grid_z;
+  int                  z_dim;
+
+  GPtrArray           *scheduled;    /* MsSessionCommand, sorted by (at, id) */
+  GPtrArray           *snapshots;    /* Snapshot taken by command */
+  Snapshot            *last_good;    /* the automatic snapshot */
+
+  /* Not yet posted */
+  GArray              *points;
+  GPtrArray           *events;
+  GPtrArray           *new_snapshots;
+  gint64               truncate_to;
+} Trainer;
+
+static void
+trainer_event (Trainer            *t,
+               MsSessionEventKind  kind,
+               guint               command_id,
+               const char         *format,
+               ...) G_GNUC_PRINTF (4, 5);
+
+static void
+trainer_event (Trainer            *t,
+               MsSessionEventKind  kind,
+               guint               command_id,
+               const char         *format,
+               ...)
+{
+  va_list args;
+  char *label;
+
+  va_start (args, format);
+  label = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_ptr_array_add (t->events, event_new (t->iteration, kind, command_id, label));
+}
+
+static void
+trainer_truncate (Trainer *t,
+                  gint64   iteration)
+{
+  guint keep = 0;
+
+  for (guint i = 0; i < t->points->len; i++)
+    if (g_array_index (t->points, MsCurvePoint, i).iteration <= iteration)
+      g_array_index (t->points, MsCurvePoint, keep++) = g_array_index (t->points, MsCurvePoint, i);
+  g_array_set_size (t->points, keep);
+  t->truncate_to = MIN (t->truncate_to, iteration);
+}
+
+static void
+trainer_free_run (Trainer *t)
+{
+  g_clear_pointer (&t->gan, ms_gan_free);
+  g_clear_pointer (&t->grid_z, g_free);
+}
+
+static void
+trainer_free_data (Trainer *t)
+{
+  g_clear_pointer (&t->evaluator, ms_evaluator_free);
+  g_clear_pointer (&t->classifier, ms_classifier_free);
+  g_clear_pointer (&t->src, ms_data_source_free);
+}
+
+/* The "session" section of a snapshot: what MsGan has no checkpoint section for */
+typedef struct
+{
+  gint64      iteration;
+  MsGanConfig config;
+  MsGanStats  stats;
+} SessionBlob;
+
+static GBytes *
+trainer_save (Trainer *t)
+{
+  g_autoptr(MsCheckpointWriter) w = ms_checkpoint_writer_new ();
+  MsNet *gen = ms_gan_generator (t->gan);
+  MsNet *dis = ms_gan_discriminator (t->gan);
+  SessionBlob blob;
+
+  memset (&blob, 0, sizeof blob);
+  blob.iteration = t->iteration;
+  blob.config = *ms_gan_config (t->gan);
+  blob.stats = t->stats;
+  ms_checkpoint_writer_add_params (w, "generator", ms_net_params (gen), TRUE);
+  if (ms_net_buffers (gen) != NULL)
+    ms_checkpoint_writer_add_params (w, "generator.buffers", ms_net_buffers (gen), FALSE);
+  ms_checkpoint_writer_add_params (w, "discriminator", ms_net_params (dis), TRUE);
+  if (ms_net_buffers (dis) != NULL)
+    ms_checkpoint_writer_add_params (w, "discriminator.buffers", ms_net_buffers (dis), FALSE);
+  ms_checkpoint_writer_add_optimizer (w, "generator.optim", ms_gan_optimizer (t->gan, TRUE));
+  ms_checkpoint_writer_add_optimizer (w, "discriminator.optim", ms_gan_optimizer (t->gan, FALSE));
+  ms_checkpoint_writer_add_rng (w, "rng", ms_gan_rng (t->gan));
+  ms_checkpoint_writer_add (w, "session", MS_CHECKPOINT_TYPE_BLOB, &blob, sizeof blob);
+  return ms_checkpoint_writer_to_bytes (w);
+}
+
+static gboolean
+trainer_load (Trainer  *t,
+              GBytes   *bytes,
+              GError  **error)
+{
+  g_autoptr(MsCheckpoint) ck = ms_checkpoint_load_bytes (bytes, error);
+  MsNet *gen = ms_gan_generator (t->gan);
+  MsNet *dis = ms_gan_discriminator (t->gan);
+  SessionBlob blob;
+  gconstpointer p;
+  gsize len = 0;
+
+  if (ck == NULL)
+    return FALSE;
+  p = ms_checkpoint_lookup (ck, "session", MS_CHECKPOINT_TYPE_BLOB, &len, error);
+  if (p == NULL)
+    return FALSE;
+  if (len != sizeof blob)
+    {
+      g_set_error_literal (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_INVALID,
+                           "the snapshot's session section has the wrong size");
+      return FALSE;
+    }
+  memcpy (&blob, p, sizeof blob);
+  if (!ms_checkpoint_restore_params (ck, "generator", ms_net_params (gen), TRUE, error)
+      || !ms_checkpoint_restore_params (ck, "discriminator", ms_net_params (dis), TRUE, error)
+      || (ms_net_buffers (gen) != NULL
+          && !ms_checkpoint_restore_params (ck, "generator.buffers", ms_net_buffers (gen),
+                                            FALSE, error))
+      || (ms_net_buffers (dis) != NULL
+          && !ms_checkpoint_restore_params (ck, "discriminator.buffers", ms_net_buffers (dis),
+                                            FALSE, error))
+      || !ms_checkpoint_restore_optimizer (ck, "generator.optim",
+                                           ms_gan_optimizer (t->gan, TRUE), error)
+      || !ms_checkpoint_restore_optimizer (ck, "discriminator.optim",
+                                           ms_gan_optimizer (t->gan, FALSE), error)
+      || !ms_checkpoint_restore_rng (ck, "rng", ms_gan_rng (t->gan), error)
+      || !ms_gan_set_config (t->gan, &blob.config, error))
+    return FALSE;
+  t->iteration = blob.iteration;
+  t->stats = blob.stats;
+  return TRUE;
+}
+
+static void
+trainer_take_last_good (Trainer *t)
+{
+  g_clear_pointer (&t->last_good, snapshot_free);
+  t->last_good = g_new0 (Snapshot, 1);
+  t->last_good->iteration = t->iteration;
+  t->last_good->bytes = trainer_save (t);
+}
+
+/* (Re)builds the networks from t->settings; reopens the data only when @reopen. */
+static gboolean
+trainer_start_run (Trainer  *t,
+                   gboolean  reopen,
+                   GError  **error)
+{
+  const MsSessionSettings *s = &t->settings;
+  MsArchConfig arch = { 0, };
+  MsGanConfig gc = settings_gan_config (s);
+  MsRng rng;
+
+  trainer_free_run (t);
+  if (reopen || t->src == NULL)
+    {
+      trainer_free_data (t);
+      t->src = ms_data_source_open (s->dataset, error);
+      if (t->src == NULL)
+        return FALSE;
+      if (ms_data_source_is_2d (t->src))
+        t->evaluator = ms_evaluator_new_mixture (t->src->mixture);
+      else
+        {
+          const char *canonical = ms_classifier_dataset_canonical (s->dataset);
+          g_autoptr(GError) local = NULL;
+
+          if (canonical != NULL && t->src->test != NULL)
+            t->classifier = ms_classifier_load_default (canonical, &local);
+          if (t->classifier != NULL)
+            t->evaluator = ms_evaluator_new_images (t->classifier, t->src->test, canonical);
+          else
+            trainer_event (t, MS_SESSION_EVENT_ERROR, 0, "no evaluation: %s",
+                           local != NULL ? local->message
+                                         : "no classifier or test split for this dataset");
+        }
+    }
+  arch.arch = s->arch != NULL ? s->arch : (ms_data_source_is_2d (t->src) ? "mlp" : "dcgan-small");
+  arch.data_ndim = t->src->ndim;
+  memcpy (arch.data_shape, t->src->shape, sizeof arch.data_shape);
+  arch.pack = s->pack;
+  t->gan = ms_gan_new (&arch, &gc, &s->optim_g, &s->optim_d, s->seed, ms_data_source_sample,
+                       t->src, error);
+  if (t->gan == NULL)
+    return FALSE;
+
+  t->z_dim = ms_gan_z_dim (t->gan);
+  t->grid_z = g_new (float, (gsize) s->grid_size * t->z_dim);
+  ms_rng_seed (&rng, s->seed ^ G_GUINT64_CONSTANT (0x6772696400000000));
+  ms_rng_fill_normal (&rng, t->grid_z, (gsize) s->grid_size * t->z_dim, 0.0f, 1.0f);
+
+  ms_collapse_detector_reset (t->detector);
+  memset (&t->stats, 0, sizeof t->stats);
+  t->iteration = 0;
+  t->n_evaluations = 0;
+  t->eval_every = s->eval_every;
+  t->run++;
+  trainer_truncate (t, 0);
+  trainer_take_last_good (t);
+  trainer_event (t, MS_SESSION_EVENT_RUN_STARTED, 0,
+                 "run %u: %s, %s, %s, G %s lr %g, D %s lr %g, batch %d, seed %" G_GUINT64_FORMAT,
+                 t->run, t->src->name, arch.arch, ms_loss_kind_to_string (s->loss),
+                 ms_optim_kind_to_string (s->optim_g.kind), s->optim_g.lr,
+                 ms_optim_kind_to_string (s->optim_d.kind), s->optim_d.lr, s->batch, s->seed);
+  return TRUE;
+}
+
+static gboolean
+all_finite (const float *x,
+            gsize        n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (!isfinite (x[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* NULL when the networks are finite, else what is not (transfer full) */
+static char *
+trainer_check (Trainer *t)
+{
+  const MsGanStats *st = ms_gan_stats (t->gan);
+
+  if (!isfinite (st->loss_d) || !isfinite (st->loss_g))
+    return g_strdup_printf ("loss D %g, loss G %g", st->loss_d, st->loss_g);
+  if (!ms_params_all_finite (ms_net_params (ms_gan_generator (t->gan))))
+    return g_strdup ("the generator's weights are not finite");
+  if (!ms_params_all_finite (ms_net_params (ms_gan_discriminator (t->gan))))
+    return g_strdup ("the discriminator's weights are not finite");
+  return NULL;
+}
+
+static void trainer_post (Trainer *t, gboolean evaluate);
+
+static void
+trainer_diverged (Trainer    *t,
+                  const char *what)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 at = t->iteration;
+
+  t->paused = TRUE;
+  if (t->last_good != NULL && trainer_load (t, t->last_good->bytes, &error))
+    {
+      trainer_truncate (t, t->iteration);
+      g_ptr_array_add (t->events,
+                       event_new (at, MS_SESSION_EVENT_DIVERGED, 0,
+                                  g_strdup_printf ("diverged at iteration %" G_GINT64_FORMAT
+                                                   " (%s): rolled back to iteration %"
+                                                   G_GINT64_FORMAT " (weights and optimizer "
+                                                   "settings) and paused",
+                                                   at, what, t->iteration)));
+    }
+  else
+    {
+      /* Cannot happen with our own snapshots; start the run again rather than show NaN. */
+      g_autoptr(GError) error2 = NULL;
+
+      g_ptr_array_add (t->events,
+                       event_new (at, MS_SESSION_EVENT_DIVERGED, 0,
+                                  g_strdup_printf ("diverged at iteration %" G_GINT64_FORMAT
+                                                   " (%s) and the rollback failed (%s): "
+                                                   "the run starts again", at, what,
+                                                   error ? error->message : "no snapshot")));
+      if (!trainer_start_run (t, FALSE, &error2))
+        trainer_event (t, MS_SESSION_EVENT_ERROR, 0, "%s", error2->message);
+    }
+}
+
+static void
+trainer_add_point (Trainer *t)
+{
+  const MsGanStats *st = &t->stats;
+  MsCurvePoint p = {
+    .iteration = t->iteration,
+    .loss_d = st->loss_d, .loss_g = st->loss_g, .d_real = st->d_real, .d_fake = st->d_fake,
+    .grad_norm_d = st->grad_norm_d, .grad_norm_g = st->grad_norm_g,
+  };
+
+  g_array_append_val (t->points, p);
+}
+
+/* One step of @kind; FALSE when it diverged (and was rolled back) */
+static gboolean
+trainer_step (Trainer    *t,
+              MsStepKind  kind)
+{
+  g_autofree char *what = NULL;
+
+  switch (kind)
+    {
+    case MS_STEP_D:
+      ms_gan_step_d (t->gan);
+      break;
+    case MS_STEP_G:
+      ms_gan_step_g (t->gan);
+      break;
+    case MS_STEP_BOTH:
+    default:
+      ms_gan_iteration (t->gan);
+      t->iteration++;
+      break;
+    }
+  what = trainer_check (t);
+  if (what != NULL)
+    {
+      trainer_diverged (t, what);
+      trainer_post (t, TRUE);
+      return FALSE;
+    }
+  t->stats = *ms_gan_stats (t->gan);
+  if (kind == MS_STEP_BOTH)
+    trainer_add_point (t);
+  return TRUE;
+}
+
+/* Builds a frame (NULL when the generator's samples are not finite). */
+static MsFrame *
+trainer_build_frame (Trainer  *t,
+                     gboolean  evaluate)
+{
+  const MsSessionSettings *s = &t->settings;
+  FrameReal *real = g_new0 (FrameReal, 1);
+  MsFrame *f = &real->frame;
+  gsize size = ms_gan_data_size (t->gan);
+
+  g_atomic_ref_count_init (&real->ref_count);
+  f->iteration = t->iteration;
+  f->generation = t->generation;
+  f->run = t->run;
+  f->paused = t->paused;
+  f->stats = t->stats;
+  f->is_2d = ms_data_source_is_2d (t->src);
+  f->grid_n = s->grid_size;
+  f->sample_ndim = t->src->ndim;
+  memcpy (f->sample_shape, t->src->shape, sizeof f->sample_shape);
+  f->sample_size = size;
+  f->samples = g_new (float, (gsize) f->grid_n * size);
+  ms_gan_generate (t->gan, t->grid_z, f->grid_n, f->samples);
+  if (!all_finite (f->samples, (gsize) f->grid_n * size))
+    {
+      ms_frame_unref (f);
+      return NULL;
+    }
+  if (!f->is_2d)
+    {
+      f->grey = g_new (guint8, (gsize) f->grid_n * size);
+      for (gsize i = 0; i < (gsize) f->grid_n * size; i++)
+        f->grey[i] = (guint8) CLAMP (lrintf ((f->samples[i] + 1.0f) * 127.5f), 0, 255);
+    }
+
+  if (evaluate && t->evaluator != NULL && s->eval_samples > 0)
+    {
+      int n = s->eval_samples;
+      g_autofree float *z = g_new (float, (gsize) n * t->z_dim);
+      g_autofree float *x = g_new (float, (gsize) n * size);
+      MsRng rng;
+
+      /* Fresh noise per evaluation, a pure function of the seed and the iteration, so that
+       * evaluating never moves the run's own generator. */
+      ms_rng_seed (&rng, s->seed ^ ((guint64) t->iteration * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15))
+                         ^ G_GUINT64_CONSTANT (0x6576616c));
+      ms_rng_fill_normal (&rng, z, (gsize) n * t->z_dim, 0.0f, 1.0f);
+      for (int i = 0; i < n; i += EVAL_CHUNK)
+        ms_gan_generate (t->gan, z + (gsize) i * t->z_dim, MIN (EVAL_CHUNK, n - i),
+                         x + (gsize) i * size);
+      if (!all_finite (x, (gsize) n * size))
+        {
+          ms_frame_unref (f);
+          return NULL;
+        }
+      ms_evaluator_run (t->evaluator, x, n, &f->evaluation);
+      f->has_evaluation = TRUE;
+      f->collapse_state = ms_evaluator_feed_detector (t->evaluator, &f->evaluation, t->detector);
+      f->collapse_reason = g_strdup (ms_collapse_detector_get_reason (t->detector));
+      t->n_evaluations++;
+      if (t->points->len > 0)
+        {
+          MsCurvePoint *p = &g_array_index (t->points, MsCurvePoint, t->points->len - 1);
+
+          if (p->iteration == t->iteration)
+            {
+              p->has_eval = TRUE;
+              p->kl = f->evaluation.kl_reference;
+              p->is_mean = f->evaluation.is_mean;
+              p->modes_covered = f->evaluation.modes_covered;
+              p->collapse_score = f->evaluation.collapse_score;
+            }
+        }
+    }
+  else
+    f->collapse_state = ms_collapse_detector_get_state (t->detector);
+  if (f->collapse_reason == NULL)
+    f->collapse_reason = g_strdup (ms_collapse_detector_get_reason (t->detector));
+
+  f->n_events = t->events->len;
+  f->events = g_new0 (MsSessionEvent, MAX (f->n_events, 1));
+  for (guint i = 0; i < f->n_events; i++)
+    {
+      const MsSessionEvent *e = g_ptr_array_index (t->events, i);
+
+      f->events[i] = *e;
+      f->events[i].label = g_strdup (e->label);
+    }
+  f->n_points = t->points->len;
+  f->points = g_memdup2 (t->points->data, MAX (f->n_points, 1) * sizeof (MsCurvePoint));
+  return f;
+}
+
+static gboolean deliver_idle (gpointer data);
+
+static void
+weak_ref_free (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+/* Moves everything not yet posted into the mailbox, with a new frame (when there is a run),
+ * and makes sure one delivery is queued. */
+static void
+trainer_post (Trainer  *t,
+              gboolean  evaluate)
+{
+  Shared *sh = t->sh;
+  MsFrame *frame = NULL;
+
+  if (t->gan != NULL)
+    {
+      frame = trainer_build_frame (t, evaluate);
+      if (frame == NULL)
+        {
+          trainer_diverged (t, "the generator's samples are not finite");
+          frame = t->gan != NULL ? trainer_build_frame (t, FALSE) : NULL;
+        }
+    }
+
+  g_mutex_lock (&sh->lock);
+  if (frame != NULL)
+    {
+      g_clear_pointer (&sh->frame, ms_frame_unref);
+      sh->frame = frame;
+    }
+  if (t->truncate_to != NO_TRUNCATE)
+    {
+      guint keep = 0;
+
+      for (guint i = 0; i < sh->points->len; i++)
+        if (g_array_index (sh->points, MsCurvePoint, i).iteration <= t->truncate_to)
+          g_array_index (sh->points, MsCurvePoint, keep++) =
+            g_array_index (sh->points, MsCurvePoint, i);
+      g_array_set_size (sh->points, keep);
+      sh->truncate_to = MIN (sh->truncate_to, t->truncate_to);
+      t->truncate_to = NO_TRUNCATE;
+    }
+  g_array_append_vals (sh->points, t->points->data, t->points->len);
+  g_array_set_size (t->points, 0);
+  g_ptr_array_extend_and_steal (sh->events, g_steal_pointer (&t->events));
+  t->events = g_ptr_array_new_with_free_func (event_free);
+  g_ptr_array_extend_and_steal (sh->snapshots, g_steal_pointer (&t->new_snapshots));
+  t->new_snapshots = g_ptr_array_new_with_free_func (snapshot_free);
+  sh->paused = t->paused;
+  g_mutex_unlock (&sh->lock);
+
+  if (g_atomic_int_compare_and_exchange (&sh->delivery_pending, 0, 1))
+    {
+      /* An idle source rather than g_main_context_invoke(): invoke would run the callback on
+       * this thread whenever it can acquire the context. */
+      GSource *source = g_idle_source_new ();
+      GWeakRef *ref = g_new0 (GWeakRef, 1);
+      g_autoptr(MsSession) session = g_weak_ref_get (&sh->session);
+
+      g_weak_ref_init (ref, session);
+      g_source_set_callback (source, deliver_idle, ref, weak_ref_free);
+      g_source_set_static_name (source, "[modescope] session frame");
+      g_source_attach (source, sh->context);
+      g_source_unref (source);
+    }
+}
+
+static const char *
+optim_label (MsOptimKind kind)
+{
+  static const char * const labels[MS_OPTIM_N_KINDS] = {
+    [MS_OPTIM_SGD] = "SGD",
+    [MS_OPTIM_MOMENTUM] = "Momentum",
+    [MS_OPTIM_NESTEROV] = "Nesterov",
+    [MS_OPTIM_RMSPROP] = "RMSProp",
+    [MS_OPTIM_ADAM] = "Adam",
+  };
+
+  return kind < MS_OPTIM_N_KINDS ? labels[kind] : "?";
+}
+
+static char *
+gan_config_diff (const MsGanConfig *a,
+                 const MsGanConfig *b)
+{
+  GString *s = g_string_new (NULL);
+
+  if (a->loss != b->loss)
+    g_string_append_printf (s, "%sloss %s -> %s", s->len ? ", " : "",
+                            ms_loss_kind_to_string (a->loss), ms_loss_kind_to_string (b->loss));
+  if (a->batch != b->batch)
+    g_string_append_printf (s, "%sbatch %d -> %d", s->len ? ", " : "", a->batch, b->batch);
+  if (a->n_critic != b->n_critic)
+    g_string_append_printf (s, "%sn_critic %d -> %d", s->len ? ", " : "", a->n_critic,
+                            b->n_critic);
+  if (a->gp_lambda != b->gp_lambda)
+    g_string_append_printf (s, "%sgp_lambda %g -> %g", s->len ? ", " : "", a->gp_lambda,
+                            b->gp_lambda);
+  if (a->clip != b->clip)
+    g_string_append_printf (s, "%sclip %g -> %g", s->len ? ", " : "", a->clip, b->clip);
+  if (s->len == 0)
+    g_string_append (s, memcmp (a, b, sizeof *a) != 0 ? "remedy settings changed"
+                                                       : "objective unchanged");
+  return g_string_free (s, FALSE);
+}
+
+static Snapshot *
+find_snapshot (GPtrArray *array,
+               guint      id)
+{
+  for (guint i = 0; i < array->len; i++)
+    {
+      Snapshot *s = g_ptr_array_index (array, i);
+
+      if (s->id == id)
+        return s;
+    }
+  return NULL;
+}
+
+/* Applies @c (transfer full) and records what happened as an event. */
+static void
+trainer_apply (Trainer          *t,
+               MsSessionCommand *c)
+{
+  g_autoptr(GError) error = NULL;
+  const char *net = c->generator ? "G" : "D";
+  gboolean applied = TRUE;
+
+  if (t->gan == NULL && c->kind != CMD_NEW_RUN && c->kind != CMD_STOP && c->kind != CMD_PAUSE
+      && c->kind != CMD_RESUME && c->kind != CMD_SET_EVAL_EVERY)
+    {
+      trainer_event (t, MS_SESSION_EVENT_REJECTED, c->id, "no run to apply the command to");
+      ms_session_command_free (c);
+      return;
+    }
+
+  switch (c->kind)
+    {
+    case CMD_SET_OPTIM:
+      {
+        MsOptimConfig old = ms_gan_optimizer (t->gan, c->generator)->config;
+
+        if (ms_gan_set_optim (t->gan, c->generator, &c->optim, &error))
+          trainer_event (t, MS_SESSION_EVENT_OPTIMIZER, c->id, "%s -> %s (%s, lr %g)",
+                         optim_label (old.kind), optim_label (c->optim.kind), net, c->optim.lr);
+        else
+          applied = FALSE;
+      }
+      break;
+
+    case CMD_SET_LR:
+      {
+        MsOptimConfig cfg = ms_gan_optimizer (t->gan, c->generator)->config;
+        double old = cfg.lr;
+
+        cfg.lr = c->value;
+        if (ms_gan_set_optim (t->gan, c->generator, &cfg, &error))
+          trainer_event (t, MS_SESSION_EVENT_LR, c->id, "lr %s %g -> %g", net, old, c->value);
+        else
+          applied = FALSE;
+      }
+      break;
+
+    case CMD_SET_GAN_CONFIG:
+    case CMD_SET_BATCH:
+      {
+        MsGanConfig old = *ms_gan_config (t->gan);
+        MsGanConfig cfg = c->kind == CMD_SET_BATCH ? old : c->gan;
+
+        if (c->kind == CMD_SET_BATCH)
+          cfg.batch = c->ivalue;
+        if (ms_gan_set_config (t->gan, &cfg, &error))
+          {
+            g_autofree char *diff = gan_config_diff (&old, &cfg);
+
+            trainer_event (t, c->kind == CMD_SET_BATCH ? MS_SESSION_EVENT_BATCH
+                                                       : MS_SESSION_EVENT_GAN_CONFIG,
+                           c->id, "%s", diff);
+          }
+        else
+          applied = FALSE;
+      }
+      break;
+
+    case CMD_PAUSE:
+      trainer_event (t, MS_SESSION_EVENT_PAUSE, c->id, t->paused ? "paused (already paused)"
+                                                                 : "paused");
+      t->paused = TRUE;
+      break;
+
+    case CMD_RESUME:
+      trainer_event (t, MS_SESSION_EVENT_RESUME, c->id, t->paused ? "resumed"
+                                                                  : "resumed (was running)");
+      t->paused = FALSE;
+      break;
+
+    case CMD_STEP:
+      {
+        static const char * const names[] = { "step D", "step G", "step (one iteration)" };
+
+        trainer_event (t, MS_SESSION_EVENT_STEP, c->id, "%s", names[c->ivalue]);
+        trainer_step (t, (MsStepKind) c->ivalue);
+      }
+      break;
+
+    case CMD_RESET:
+      if (trainer_start_run (t, FALSE, &error))
+        trainer_event (t, MS_SESSION_EVENT_RESET, c->id, "reset: run %u from the same settings",
+                       t->run);
+      else
+        applied = FALSE;
+      break;
+
+    case CMD_NEW_RUN:
+      if (ms_session_settings_validate (c->settings, &error))
+        {
+          gboolean reopen = g_strcmp0 (c->settings->dataset, t->settings.dataset) != 0
+                            || t->src == NULL;
+
+          ms_session_settings_clear (&t->settings);
+          ms_session_settings_copy (&t->settings, c->settings);
+          g_ptr_array_set_size (t->snapshots, 0);
+          if (!trainer_start_run (t, reopen, &error))
+            {
+              trainer_free_run (t);
+              t->paused = TRUE;
+              applied = FALSE;
+            }
+        }
+      else
+        applied = FALSE;
+      break;
+
+    case CMD_SNAPSHOT:
+      {
+        Snapshot *s = g_new0 (Snapshot, 1);
+
+        s->id = c->id;
+        s->iteration = t->iteration;
+        s->bytes = trainer_save (t);
+        g_ptr_array_add (t->snapshots, s);
+        g_ptr_array_add (t->new_snapshots, snapshot_copy (s));
+        trainer_event (t, MS_SESSION_EVENT_SNAPSHOT, c->id, "snapshot %u", c->id);
+      }
+      break;
+
+    case CMD_RESTORE:
+      {
+        Snapshot *s = find_snapshot (t->snapshots, (guint) c->ivalue);
+        gint64 from = t->iteration;
+
+        if (s == NULL)
+          {
+            g_set_error (&error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_MISSING,
+                         "no snapshot %d in this run", c->ivalue);
+            applied = FALSE;
+          }
+        else if (trainer_load (t, s->bytes, &error))
+          {
+            trainer_truncate (t, t->iteration);
+            g_ptr_array_add (t->events,
+                             event_new (from, MS_SESSION_EVENT_RESTORE, c->id,
+                                        g_strdup_printf ("restored snapshot %u: iteration %"
+                                                         G_GINT64_FORMAT " -> %" G_GINT64_FORMAT,
+                                                         s->id, from, t->iteration)));
+          }
+        else
+          applied = FALSE;
+      }
+      break;
+
+    case CMD_SET_EVAL_EVERY:
+      if (c->ivalue >= 1 && c->ivalue <= 1000000)
+        {
+          trainer_event (t, MS_SESSION_EVENT_EVAL_EVERY, c->id,
+                         "evaluation every %d -> %d iterations", t->eval_every, c->ivalue);
+          t->eval_every = c->ivalue;
+        }
+      else
+        {
+          g_set_error (&error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
+                       "evaluation interval %d is not between 1 and 1000000", c->ivalue);
+          applied = FALSE;
+        }
+      break;
+
+    case CMD_STOP:
+    default:
+      g_atomic_int_set (&t->sh->stop, 1);
+      break;
+    }
+
+  if (applied)
+    t->generation++;
+  else
+    trainer_event (t, MS_SESSION_EVENT_REJECTED, c->id, "rejected: %s",
+                   error != NULL ? error->message : "invalid value");
+  ms_session_command_free (c);
+}
+
+static int
+compare_scheduled (gconstpointer a,
+                   gconstpointer b)
+{
+  const MsSessionCommand *ca = *(MsSessionCommand * const *) a;
+  const MsSessionCommand *cb = *(MsSessionCommand * const *) b;
+
+  if (ca->at != cb->at)
+    return ca->at < cb->at ? -1 : 1;
+  return ca->id < cb->id ? -1 : ca->id > cb->id;
+}
+
+/* Applies every queued command and every scheduled one that is due; TRUE if any was. */
+static gboolean
+trainer_drain (Trainer *t)
+{
+  MsSessionCommand *c;
+  gboolean any = FALSE, sort = FALSE;
+
+  while ((c = g_async_queue_try_pop (t->sh->commands)) != NULL)
+    {
+      if (c->at >= 0)
+        {
+          g_ptr_array_add (t->scheduled, c);
+          sort = TRUE;
+          continue;
+        }
+      trainer_apply (t, c);
+      any = TRUE;
+    }
+  if (sort)
+    g_ptr_array_sort (t->scheduled, compare_scheduled);
+  while (t->scheduled->len > 0 && !g_atomic_int_get (&t->sh->stop))
+    {
+      c = g_ptr_array_index (t->scheduled, 0);
+      if (c->at > t->iteration)
+        break;
+      g_ptr_array_steal_index (t->scheduled, 0);
+      trainer_apply (t, c);
+      any = TRUE;
+    }
+  return any;
+}
+
+static gpointer
+trainer_main (gpointer data)
+{
+  Trainer *t = data;
+  Shared *sh = t->sh;
+  g_autoptr(GError) error = NULL;
+
+  if (!trainer_start_run (t, TRUE, &error))
+    {
+      trainer_event (t, MS_SESSION_EVENT_ERROR, 0, "%s", error->message);
+      trainer_free_run (t);
+      t->paused = TRUE;
+    }
+  trainer_post (t, TRUE);
+
+  while (!g_atomic_int_get (&sh->stop))
+    {
+      if (trainer_drain (t))
+        {
+          trainer_post (t, TRUE);
+          continue;
+        }
+      if (t->paused || t->gan == NULL)
+        {
+          g_mutex_lock (&sh->lock);
+          while (!g_atomic_int_get (&sh->stop) && g_async_queue_length (sh->commands) <= 0)
+            g_cond_wait (&sh->cond, &sh->lock);
+          g_mutex_unlock (&sh->lock);
+          continue;
+        }
+      if (trainer_step (t, MS_STEP_BOTH) && t->iteration % t->eval_every == 0)
+        {
+          trainer_post (t, TRUE);
+          if (t->n_evaluations % (guint) t->settings.snapshot_every == 0)
+            trainer_take_last_good (t);
+        }
+    }
+
+  trainer_free_run (t);
+  trainer_free_data (t);
+  g_clear_pointer (&t->last_good, snapshot_free);
+  g_ptr_array_unref (t->scheduled);
+  g_ptr_array_unref (t->snapshots);
+  g_ptr_array_unref (t->new_snapshots);
+  g_ptr_array_unref (t->events);
+  g_array_unref (t->points);
+  ms_collapse_detector_free (t->detector);
+  ms_session_settings_clear (&t->settings);
+  g_free (t);
+  return NULL;
+}
+
+/* MsSession ---------------------------------------------------------------------------- */
+
+struct _MsSession
+{
+  GObject     parent_instance;
+
+  Shared     *sh;
+  GThread    *thread;
+  guint       next_id;
+
+  MsFrame    *frame;
+  gboolean    paused;
+  GArray     *curve;       /* MsCurvePoint */
+  GPtrArray  *events;      /* MsSessionEvent */
+  GHashTable *snapshots;   /* id -> GBytes */
+};
+
+G_DEFINE_FINAL_TYPE (MsSession, ms_session, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_FRAME,
+  PROP_ITERATION,
+  PROP_PAUSED,
+  PROP_N_EVENTS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static gboolean
+deliver_idle (gpointer data)
+{
+  g_autoptr(MsSession) self = g_weak_ref_get (data);
+  Shared *sh;
+  MsFrame *frame;
+  GArray *points;
+  GPtrArray *events, *snapshots;
+  gint64 truncate_to, old_iteration;
+  gboolean paused;
+  guint old_n_events;
+
+  if (self == NULL)
+    return G_SOURCE_REMOVE;
+  sh = self->sh;
+
+  g_mutex_lock (&sh->lock);
+  frame = g_steal_pointer (&sh->frame);
+  points = sh->points;
+  sh->points = g_array_new (FALSE, FALSE, sizeof (MsCurvePoint));
+  events = sh->events;
+  sh->events = g_ptr_array_new_with_free_func (event_free);
+  snapshots = sh->snapshots;
+  sh->snapshots = g_ptr_array_new_with_free_func (snapshot_free);
+  truncate_to = sh->truncate_to;
+  sh->truncate_to = NO_TRUNCATE;
+  paused = sh->paused;
+  g_atomic_int_set (&sh->delivery_pending, 0);
+  g_mutex_unlock (&sh->lock);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (truncate_to != NO_TRUNCATE)
+    {
+      guint n = self->curve->len;
+
+      while (n > 0 && g_array_index (self->curve, MsCurvePoint, n - 1).iteration > truncate_to)
+        n--;
+      g_array_set_size (self->curve, n);
+    }
+  g_array_append_vals (self->curve, points->data, points->len);
+  g_array_unref (points);
+
+  old_n_events = self->events->len;
+  g_ptr_array_extend_and_steal (self->events, events);
+  if (self->events->len != old_n_events)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_EVENTS]);
+
+  for (guint i = 0; i < snapshots->len; i++)
+    {
+      Snapshot *s = g_ptr_array_index (snapshots, i);
+
+      g_hash_table_replace (self->snapshots, GUINT_TO_POINTER (s->id), g_bytes_ref (s->bytes));
+    }
+  g_ptr_array_unref (snapshots);
+
+  if (frame != NULL)
+    {
+      old_iteration = ms_session_get_iteration (self);
+      g_clear_pointer (&self->frame, ms_frame_unref);
+      self->frame = frame;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRAME]);
+      if (frame->iteration != old_iteration)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITERATION]);
+    }
+  if (paused != self->paused)
+    {
+      self->paused = paused;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ms_session_stop (MsSession *self)
+{
+  Shared *sh = self->sh;
+
+  if (self->thread == NULL)
+    return;
+  g_mutex_lock (&sh->lock);
+  g_atomic_int_set (&sh->stop, 1);
+  g_cond_broadcast (&sh->cond);
+  g_mutex_unlock (&sh->lock);
+  g_thread_join (g_steal_pointer (&self->thread));
+}
+
+static void
+ms_session_dispose (GObject *object)
+{
+  MsSession *self = MS_SESSION (object);
+
+  ms_session_stop (self);
+  g_clear_pointer (&self->frame, ms_frame_unref);
+  G_OBJECT_CLASS (ms_session_parent_class)->dispose (object);
+}
+
+static void
+ms_session_finalize (GObject *object)
+{
+  MsSession *self = MS_SESSION (object);
+  Shared *sh = self->sh;
+
+  g_async_queue_unref (sh->commands);
+  g_mutex_clear (&sh->lock);
+  g_cond_clear (&sh->cond);
+  g_main_context_unref (sh->context);
+  g_weak_ref_clear (&sh->session);
+  g_clear_pointer (&sh->frame, ms_frame_unref);
+  g_array_unref (sh->points);
+  g_ptr_array_unref (sh->events);
+  g_ptr_array_unref (sh->snapshots);
+  g_free (sh);
+
+  g_array_unref (self->curve);
+  g_ptr_array_unref (self->events);
+  g_hash_table_unref (self->snapshots);
+  G_OBJECT_CLASS (ms_session_parent_class)->finalize (object);
+}
+
+static void
+ms_session_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  MsSession *self = MS_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_FRAME:
+      g_value_set_boxed (value, self->frame);
+      break;
+    case PROP_ITERATION:
+      g_value_set_int64 (value, ms_session_get_iteration (self));
+      break;
+    case PROP_PAUSED:
+      g_value_set_boolean (value, self->paused);
+      break;
+    case PROP_N_EVENTS:
+      g_value_set_uint (value, self->events->len);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ms_session_class_init (MsSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ms_session_dispose;
+  object_class->finalize = ms_session_finalize;
+  object_class->get_property = ms_session_get_property;
+
+  properties[PROP_FRAME] =
+    g_param_spec_boxed ("frame", NULL, NULL, MS_TYPE_FRAME,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ITERATION] =
+    g_param_spec_int64 ("iteration", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PAUSED] =
+    g_param_spec_boolean ("paused", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_EVENTS] =
+    g_param_spec_uint ("n-events", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ms_session_init (MsSession *self)
+{
+  self->curve = g_array_new (FALSE, FALSE, sizeof (MsCurvePoint));
+  self->events = g_ptr_array_new_with_free_func (event_free);
+  self->snapshots = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_bytes_unref);
+}
+
+MsSession *
+ms_session_new (const MsSessionSettings *settings,
+                GError                 **error)
+{
+  MsSession *self;
+  Shared *sh;
+  Trainer *t;
+
+  g_return_val_if_fail (settings != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!ms_session_settings_validate (settings, error))
+    return NULL;
+
+  self = g_object_new (MS_TYPE_SESSION, NULL);
+  self->paused = settings->start_paused;
+  sh = self->sh = g_new0 (Shared, 1);
+  sh->commands = g_async_queue_new_full ((GDestroyNotify) ms_session_command_free);
+  g_mutex_init (&sh->lock);
+  g_cond_init (&sh->cond);
+  sh->context = g_main_context_ref_thread_default ();
+  g_weak_ref_init (&sh->session, self);
+  sh->points = g_array_new (FALSE, FALSE, sizeof (MsCurvePoint));
+  sh->events = g_ptr_array_new_with_free_func (event_free);
+  sh->snapshots = g_ptr_array_new_with_free_func (snapshot_free);
+  sh->truncate_to = NO_TRUNCATE;
+  sh->paused = settings->start_paused;
+
+  t = g_new0 (Trainer, 1);
+  t->sh = sh;
+  ms_session_settings_copy (&t->settings, settings);
+  t->paused = settings->start_paused;
+  t->detector = ms_collapse_detector_new ();
+  t->scheduled = g_ptr_array_new_with_free_func ((GDestroyNotify) ms_session_command_free);
+  t->snapshots = g_ptr_array_new_with_free_func (snapshot_free);
+  t->new_snapshots = g_ptr_array_new_with_free_func (snapshot_free);
+  t->events = g_ptr_array_new_with_free_func (event_free);
+  t->points = g_array_new (FALSE, FALSE, sizeof (MsCurvePoint));
+  t->truncate_to = NO_TRUNCATE;
+
+  self->thread = g_thread_new ("ms-trainer", trainer_main, t);
+  return self;
+}
+
+static guint
+enqueue (MsSession        *self,
+         gint64            at,
+         MsSessionCommand *command)
+{
+  Shared *sh = self->sh;
+  guint id = ++self->next_id;
+
+  command->id = id;
+  command->at = at;
+  g_async_queue_push (sh->commands, command);
+  g_mutex_lock (&sh->lock);
+  g_cond_signal (&sh->cond);
+  g_mutex_unlock (&sh->lock);
+  return id;
+}
+
+guint
+ms_session_push (MsSession        *self,
+                 MsSessionCommand *command)
+{
+  g_return_val_if_fail (MS_IS_SESSION (self), 0);
+  g_return_val_if_fail (command != NULL, 0);
+  g_return_val_if_fail (command->kind != CMD_STOP, 0);
+
+  return enqueue (self, -1, command);
+}
+
+guint
+ms_session_schedule (MsSession        *self,
+                     gint64            iteration,
+                     MsSessionCommand *command)
+{
+  g_return_val_if_fail (MS_IS_SESSION (self), 0);
+  g_return_val_if_fail (command != NULL, 0);
+  g_return_val_if_fail (iteration >= 0, 0);
+
+  return enqueue (self, iteration, command);
+}
+
+void
+ms_session_pause (MsSession *self)
+{
+  ms_session_push (self, ms_session_command_new_pause ());
+}
+
+void
+ms_session_resume (MsSession *self)
+{
+  ms_session_push (self, ms_session_command_new_resume ());
+}
+
+guint
+ms_session_snapshot (MsSession *self)
+{
+  return ms_session_push (self, ms_session_command_new_snapshot ());
+}
+
+void
+ms_session_restore (MsSession *self,
+                    guint      snapshot_id)
+{
+  ms_session_push (self, ms_session_command_new_restore (snapshot_id));
+}
+
+MsFrame *
+ms_session_get_frame (MsSession *self)
+{
+  g_return_val_if_fail (MS_IS_SESSION (self), NULL);
+  return self->frame;
+}
+
+gint64
+ms_session_get_iteration (MsSession *self)
+{
+  g_return_val_if_fail (MS_IS_SESSION (self), 0);
+  return self->frame != NULL ? self->frame->iteration : 0;
+}
+
+gboolean
+ms_session_get_paused (MsSession *self)
+{
+  g_return_val_if_fail (MS_IS_SESSION (self), FALSE);
+  return self->paused;
+}
+
+guint
+ms_session_get_n_events (MsSession *self)
+{
+  g_return_val_if_fail (MS_IS_SESSION (self), 0);
+  return self->events->len;
+}
+
+const MsSessionEvent *
+ms_session_get_event (MsSession *self,
+                      guint      index)
+{
+  g_return_val_if_fail (MS_IS_SESSION (self), NULL);
+  g_return_val_if_fail (index < self->events->len, NULL);
+  return g_ptr_array_index (self->events, index);
+}
+
+const MsCurvePoint *
+ms_session_get_curve (MsSession *self,
+                      guint     *n_points)
+{
+  g_return_val_if_fail (MS_IS_SESSION (self), NULL);
+  if (n_points != NULL)
+    *n_points = self->curve->len;
+  return (const MsCurvePoint *) (gpointer) self->curve->data;
+}
+
+GBytes *
+ms_session_get_snapshot (MsSession *self,
+                         guint      snapshot_id)
+{
+  g_return_val_if_fail (MS_IS_SESSION (self), NULL);
+  return g_hash_table_lookup (self->snapshots, GUINT_TO_POINTER (snapshot_id));
+}
