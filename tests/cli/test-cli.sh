@@ -31,7 +31,7 @@ expect_usage () {
   check $? "exit $want and '$pattern' for: $*"
 }
 
-echo "1..19"
+echo "1..33"
 
 # Bad flags, values and files: a message and exit code 2, before any training
 expect_usage 2 "unknown command" nonsense
@@ -85,6 +85,50 @@ expect_usage 2 "between 0 and 10" train --dataset ring8 --unroll 11 --iters 1
 rc=$?
 [ "$rc" -eq 0 ] && grep -q '^final iter=20 .*modes=[0-9]*/8 ' "$tmp/out"
 check $? "train --unroll 3 runs and reports modes"
+
+# --schedule: changes at an iteration, after that iteration's report, then the next iterations
+"$cli" train --dataset ring8 --iters 300 --eval-every 100 \
+  --schedule '150:optimizer=rmsprop,lr=1e-3;250:loss=wgan-gp' > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ "$rc" -eq 0 ] && awk '
+  /^iter=100 / { a = NR } /^iter=200 / { b = NR } /^iter=300 / { c = NR }
+  /^event iter=150 what="Adam -> RMSProp \(G and D\)"$/ { e1 = NR }
+  /^event iter=150 what="lr 0.0002 -> 0.001 \(G and D\)"$/ { e2 = NR }
+  /^event iter=250 what="loss nsgan -> wgan-gp"$/ { e3 = NR }
+  /^event / { n++ }
+  END { exit !(a && e1 > a && e2 > e1 && b > e2 && e3 > b && c > e3 && n == 3) }' "$tmp/out"
+check $? "train --schedule prints its events at iterations 150 and 250"
+
+# Bad schedules: exit 2 before training
+expect_usage 2 "unknown loss “wgan”" train --dataset ring8 --iters 1 --schedule '1:lr=1e-3;4000:loss=wgan'
+expect_usage 2 "iteration “x” is not a whole number" train --dataset ring8 --iters 1 --schedule 'x:lr=1'
+expect_usage 2 "unknown key “lrr”" train --dataset ring8 --iters 1 --schedule '10:lrr=1'
+expect_usage 2 "value of lr must be a finite number > 0" train --dataset ring8 --iters 1 --schedule '10:lr=nan'
+expect_usage 2 "is negative" train --dataset ring8 --iters 1 --schedule '-10:lr=1'
+expect_usage 2 "given twice" train --dataset ring8 --iters 1 --schedule '10:lr=1,lr=2'
+expect_usage 2 "above 100000000" train --dataset ring8 --iters 1 --schedule '100000001:lr=1'
+expect_usage 2 "Nesterov" train --dataset ring8 --iters 1 --schedule '10:optimizer=nesterov,momentum=0'
+
+# --csv and --json: one row / object per evaluation, the documented header, valid JSON
+"$cli" train --dataset ring8 --iters 300 --eval-every 100 --schedule '100:batch=32' \
+  --csv "$tmp/run.csv" --json "$tmp/run.json" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ "$rc" -eq 0 ] && [ "$(head -n 1 "$tmp/run.csv")" = \
+  "iter,loss_d,loss_g,is,is_std,kl,kl_ref,kl_floor,modes,k,hq,diversity,collapse_score,collapse" ]
+check $? "train --csv writes the documented header"
+rows=$(($(wc -l < "$tmp/run.csv") - 1))
+evals=$(grep -c '^iter=' "$tmp/out")
+[ "$rows" -eq "$evals" ] && [ "$rows" -eq 3 ] && grep -q '^200,[^,]*,[^,]*,,,' "$tmp/run.csv"
+check $? "train --csv has one row per evaluation ($rows rows, $evals evaluations)"
+python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+assert [e["iter"] for e in d["evaluations"]] == [100, 200, 300]
+assert d["events"] == [{"iter": 100, "what": "batch 64 -> 32"}]
+assert d["final"]["status"] == "completed" and d["final"]["iter"] == 300
+assert d["settings"]["dataset"] == "ring8" and d["settings"]["iters"] == 300' "$tmp/run.json"
+check $? "train --json writes valid JSON with evaluations, events and final"
+expect_usage 2 "does not exist" train --dataset ring8 --iters 1 --csv "$tmp/no/such/dir/run.csv"
+expect_usage 2 "is a directory" train --dataset ring8 --iters 1 --json "$tmp"
 
 # The data credits the MNIST licence asks for
 "$cli" about > "$tmp/out" 2> "$tmp/err"
