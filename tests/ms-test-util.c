@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <math.h>
+#include <glib/gstdio.h>
 #include "ms-test-util.h"
 
 void
@@ -121,4 +122,36 @@ ms_test_gradcheck (MsTestScalarFunc  func,
   if (!ok)
     g_test_fail ();
   return ok;
+}
+
+char *
+ms_test_make_tmpdir (const char *prefix)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmpl = g_strdup_printf ("%s-XXXXXX", prefix);
+  char *dir = g_dir_make_tmp (tmpl, &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+ms_test_rm_rf (const char *dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (d == NULL)
+    return;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (p, G_FILE_TEST_IS_DIR))
+        ms_test_rm_rf (p);
+      else
+        g_remove (p);
+    }
+  g_dir_close (d);
+  g_rmdir (dir);
 }

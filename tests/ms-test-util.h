@@ -34,4 +34,9 @@ gboolean  ms_test_gradcheck    (MsTestScalarFunc func, gpointer user_data,
 double    ms_test_compare      (const float *actual, const float *expected, gsize n,
                                 double atol, double rtol, gsize *worst_index);
 
+/* A fresh temporary folder (fails the test if it cannot be made); free with g_free() */
+char     *ms_test_make_tmpdir  (const char *prefix);
+/* Removes @dir and everything below it */
+void      ms_test_rm_rf        (const char *dir);
+
 G_END_DECLS

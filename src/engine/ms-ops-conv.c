@@ -560,6 +560,24 @@ conv (MsGraph  *g,
   return y;
 }
 
+/* conv2d's gradient with respect to its input x, for weight w: conv_transpose2d (gy, w) with
+ * the output padding that recovers x's size (the rows and columns no output reads when
+ * (H + 2p - kh) is not a multiple of the stride). */
+static MsTensor *
+conv_data_grad (MsGraph        *g,
+                MsTensor       *gy,
+                MsTensor       *w,
+                const MsTensor *x,
+                int             s,
+                int             p)
+{
+  int kh = w->shape[2], kw = w->shape[3];
+
+  return conv_transpose (g, gy, w, s, p,
+                         x->shape[2] - ((gy->shape[2] - 1) * s - 2 * p + kh),
+                         x->shape[3] - ((gy->shape[3] - 1) * s - 2 * p + kw));
+}
+
 /* d conv2d (x, w) = conv_transpose2d (gy, w) dx + conv2d_weight_grad (x, gy) dw.  The output
  * padding recovers the input rows and columns that no output reads when (H + 2p - kh) is not
  * a multiple of the stride. */
@@ -574,9 +592,7 @@ conv2d_backward (MsGraph        *g,
   int s = node->iparam[0], p = node->iparam[1], kh = w->shape[2], kw = w->shape[3];
 
   if (need[0])
-    gx[0] = conv_transpose (g, gy, w, s, p,
-                            x->shape[2] - ((gy->shape[2] - 1) * s - 2 * p + kh),
-                            x->shape[3] - ((gy->shape[3] - 1) * s - 2 * p + kw));
+    gx[0] = conv_data_grad (g, gy, w, x, s, p);
   if (need[1])
     gx[1] = ms_conv2d_weight_grad (g, x, gy, kh, kw, s, p);
 }
@@ -709,12 +725,10 @@ conv2d_weight_grad_backward (MsGraph        *g,
                              MsTensor      **gx)
 {
   MsTensor *x = node->src[0], *gy = node->src[1];
-  int kh = node->iparam[0], kw = node->iparam[1], s = node->iparam[2], p = node->iparam[3];
+  int s = node->iparam[2], p = node->iparam[3];   /* iparam 0, 1: kh, kw, as ggw's shape */
 
   if (need[0])
-    gx[0] = conv_transpose (g, gy, ggw, s, p,
-                            x->shape[2] - ((gy->shape[2] - 1) * s - 2 * p + kh),
-                            x->shape[3] - ((gy->shape[3] - 1) * s - 2 * p + kw));
+    gx[0] = conv_data_grad (g, gy, ggw, x, s, p);
   if (need[1])
     gx[1] = conv (g, x, ggw, s, p);
 }

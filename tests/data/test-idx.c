@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "ms-idx.h"
+#include "ms-test-util.h"
 
 #define N_IMG  6
 #define ROWS   4
@@ -23,37 +24,6 @@
 
 /* ---------------------------------------------------------------------------------------- */
 /* Helpers                                                                                  */
-
-static char *
-make_tmpdir (void)
-{
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp ("modescope-test-idx-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
-}
-
-static void
-rm_rf (const char *dir)
-{
-  GDir *d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        rm_rf (p);
-      else
-        g_remove (p);
-    }
-  g_dir_close (d);
-  g_rmdir (dir);
-}
 
 /* An IDX file in memory: magic 00 00 @type @ndims, big-endian dims, then @data. */
 static GByteArray *
@@ -261,7 +231,7 @@ test_mnist_t10k (void)
 static void
 test_mnist_checksum (void)
 {
-  g_autofree char *tmp = make_tmpdir ();
+  g_autofree char *tmp = ms_test_make_tmpdir ("modescope-test-idx");
   g_autofree char *mnist = g_build_filename (tmp, "mnist", NULL);
   g_autofree char *saved = g_strdup (g_getenv ("MODESCOPE_DATADIR"));
   const char *files[] = { "SHA256SUMS", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz" };
@@ -315,7 +285,7 @@ test_mnist_checksum (void)
     g_assert_nonnull (strstr (error->message, "SHA256SUMS"));
   }
 
-  rm_rf (tmp);
+  ms_test_rm_rf (tmp);
 }
 
 static void
@@ -335,7 +305,7 @@ test_bad_split (void)
 static void
 test_raw_equals_gz (void)
 {
-  g_autofree char *tmp = make_tmpdir ();
+  g_autofree char *tmp = ms_test_make_tmpdir ("modescope-test-idx");
   g_autofree char *ri = NULL, *rl = NULL, *gi = NULL, *gl = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(MsDataset) raw = NULL;
@@ -395,13 +365,13 @@ test_raw_equals_gz (void)
     g_assert_cmpmem (cat->images, N_IMG * ROWS * COLS, images, sizeof images);
   }
 
-  rm_rf (tmp);
+  ms_test_rm_rf (tmp);
 }
 
 static void
 test_float_and_batch (void)
 {
-  g_autofree char *tmp = make_tmpdir ();
+  g_autofree char *tmp = ms_test_make_tmpdir ("modescope-test-idx");
   g_autofree char *ip = NULL, *lp = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(MsDataset) ds = NULL;
@@ -437,13 +407,13 @@ test_float_and_batch (void)
           g_assert_cmpfloat (batch[b * px + i], <=, 1.0f);
         }
     }
-  rm_rf (tmp);
+  ms_test_rm_rf (tmp);
 }
 
 static void
 test_fashion_names (void)
 {
-  g_autofree char *tmp = make_tmpdir ();
+  g_autofree char *tmp = ms_test_make_tmpdir ("modescope-test-idx");
   g_autofree char *ip = NULL, *lp = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(MsDataset) ds = NULL;
@@ -476,7 +446,7 @@ test_fashion_names (void)
       g_assert_error (error, MS_DATA_ERROR, MS_DATA_ERROR_NOT_FOUND);
       g_assert_nonnull (strstr (error->message, "apt install dataset-fashion-mnist"));
     }
-  rm_rf (tmp);
+  ms_test_rm_rf (tmp);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -485,7 +455,7 @@ test_fashion_names (void)
 static void
 test_not_found (void)
 {
-  g_autofree char *tmp = make_tmpdir ();
+  g_autofree char *tmp = ms_test_make_tmpdir ("modescope-test-idx");
   g_autofree char *missing = g_build_filename (tmp, "nope-images-idx3-ubyte", NULL);
   g_autofree char *ip = NULL, *lp = NULL;
   g_autoptr(GError) error = NULL;
@@ -502,13 +472,13 @@ test_not_found (void)
 
   /* Swapped files. */
   assert_load_fails (lp, ip, MS_DATA_ERROR_MISMATCH, "swapped", ip);
-  rm_rf (tmp);
+  ms_test_rm_rf (tmp);
 }
 
 static void
 test_truncated (void)
 {
-  g_autofree char *tmp = make_tmpdir ();
+  g_autofree char *tmp = ms_test_make_tmpdir ("modescope-test-idx");
   g_autofree char *lp = NULL;
   guint32 dims[3] = { 2000, 28, 28 };
   g_autofree guint8 *pixels = g_malloc0 (1234);
@@ -559,13 +529,13 @@ test_truncated (void)
     hdr = write_file (tmp, "empty-images-idx3-ubyte", (const guint8 *) "", 0, FALSE);
     assert_load_fails (hdr, lp, MS_DATA_ERROR_TRUNCATED, "is empty", hdr);
   }
-  rm_rf (tmp);
+  ms_test_rm_rf (tmp);
 }
 
 static void
 test_bad_magic_and_type (void)
 {
-  g_autofree char *tmp = make_tmpdir ();
+  g_autofree char *tmp = ms_test_make_tmpdir ("modescope-test-idx");
   g_autofree char *ip = NULL, *lp = NULL, *p = NULL;
   guint32 dims[3] = { N_IMG, ROWS, COLS };
   guint8 images[N_IMG * ROWS * COLS] = { 0 };
@@ -593,13 +563,13 @@ test_bad_magic_and_type (void)
   p = write_idx (tmp, "2d-images", 0x08, 2, dims, images, sizeof images, FALSE);
   assert_load_fails (p, lp, MS_DATA_ERROR_CORRUPT, "2 dimensions", p);
   g_clear_pointer (&p, g_free);
-  rm_rf (tmp);
+  ms_test_rm_rf (tmp);
 }
 
 static void
 test_absurd_dims (void)
 {
-  g_autofree char *tmp = make_tmpdir ();
+  g_autofree char *tmp = ms_test_make_tmpdir ("modescope-test-idx");
   g_autofree char *ip = NULL, *lp = NULL, *p = NULL;
   guint8 few[64] = { 0 };
 
@@ -648,7 +618,7 @@ test_absurd_dims (void)
 
     assert_load_fails (ip, bigl, MS_DATA_ERROR_TOO_LARGE, "20,000,000 labels", bigl);
   }
-  rm_rf (tmp);
+  ms_test_rm_rf (tmp);
 }
 
 /* A header that passes the limits (2,000,000 images of 32 x 32: 2 GB) on a tiny file must not
@@ -658,7 +628,7 @@ test_no_alloc_from_header (void)
 {
   if (g_test_subprocess ())
     {
-      g_autofree char *tmp = make_tmpdir ();
+      g_autofree char *tmp = ms_test_make_tmpdir ("modescope-test-idx");
       g_autofree char *lp = NULL, *raw = NULL, *gz = NULL;
       guint32 dims[3] = { 2000000, 32, 32 };
       guint8 few[4096] = { 0 };
@@ -675,7 +645,7 @@ test_no_alloc_from_header (void)
       gz = write_idx (tmp, "big-images.gz", 0x08, 3, dims, few, sizeof few, TRUE);
       assert_load_fails (raw, lp, MS_DATA_ERROR_TRUNCATED, "of 2,048,000,000 image bytes", raw);
       assert_load_fails (gz, lp, MS_DATA_ERROR_TRUNCATED, "of 2,048,000,000 image bytes", gz);
-      rm_rf (tmp);
+      ms_test_rm_rf (tmp);
       return;
     }
   g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
@@ -685,7 +655,7 @@ test_no_alloc_from_header (void)
 static void
 test_mismatch_and_labels (void)
 {
-  g_autofree char *tmp = make_tmpdir ();
+  g_autofree char *tmp = ms_test_make_tmpdir ("modescope-test-idx");
   g_autofree char *ip = NULL, *lp = NULL, *p = NULL;
   guint8 labels[400];
 
@@ -708,13 +678,13 @@ test_mismatch_and_labels (void)
     assert_load_fails (ip, p, MS_DATA_ERROR_CORRUPT,
                        "label 12 at index 345 is out of range 0..9", p);
   }
-  rm_rf (tmp);
+  ms_test_rm_rf (tmp);
 }
 
 static void
 test_corrupt_gzip (void)
 {
-  g_autofree char *tmp = make_tmpdir ();
+  g_autofree char *tmp = ms_test_make_tmpdir ("modescope-test-idx");
   g_autofree char *ip = NULL, *lp = NULL;
   g_autofree char *big = NULL;
   g_autofree char *lp2 = NULL;
@@ -741,13 +711,13 @@ test_corrupt_gzip (void)
   }
   flip_byte (big, 200);
   assert_load_fails (big, lp2, MS_DATA_ERROR_CORRUPT, "corrupt", big);
-  rm_rf (tmp);
+  ms_test_rm_rf (tmp);
 }
 
 static void
 test_trailing_garbage (void)
 {
-  g_autofree char *tmp = make_tmpdir ();
+  g_autofree char *tmp = ms_test_make_tmpdir ("modescope-test-idx");
   g_autofree char *ip = NULL, *lp = NULL, *p = NULL;
   guint8 images[N_IMG * ROWS * COLS + 5];
   guint8 labels[N_IMG];
@@ -780,7 +750,7 @@ test_trailing_garbage (void)
     p = write_file (tmp, "junk-after.gz", (const guint8 *) contents, len + 3, FALSE);
     assert_load_fails (p, lp, MS_DATA_ERROR_CORRUPT, "follows the end of the compressed", p);
   }
-  rm_rf (tmp);
+  ms_test_rm_rf (tmp);
 }
 
 int

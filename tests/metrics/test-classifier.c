@@ -19,40 +19,13 @@
 #include "ms-classifier.h"
 #include "ms-parallel.h"
 #include "ms-idx.h"
+#include "ms-test-util.h"
 
 #define PIXELS (28 * 28)
 
 static MsDataset *mnist_test;   /* loaded once: gunzip and SHA-256 of the t10k split */
 
 /* Helpers ----------------------------------------------------------------------------------*/
-
-static char *
-make_tmpdir (void)
-{
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp ("modescope-test-classifier-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
-}
-
-static void
-rm_rf (const char *dir)
-{
-  GDir *d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-
-      g_remove (p);
-    }
-  g_dir_close (d);
-  g_rmdir (dir);
-}
 
 static MsClassifier *
 load_shipped (void)
@@ -163,7 +136,7 @@ test_save_load_round_trip (void)
   g_autoptr(MsClassifier) c = load_shipped ();
   g_autoptr(MsClassifier) d = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = make_tmpdir ();
+  g_autofree char *dir = ms_test_make_tmpdir ("modescope-test-classifier");
   g_autofree char *path = g_build_filename (dir, "copy.msck", NULL);
   const int n = 300;
   g_autofree float *x = test_images (n);
@@ -182,7 +155,7 @@ test_save_load_round_trip (void)
   g_assert_cmpstr (ms_classifier_get_dataset (d), ==, "mnist");
   g_assert_cmpfloat (ms_classifier_get_test_accuracy (d), ==,
                      ms_classifier_get_test_accuracy (c));
-  rm_rf (dir);
+  ms_test_rm_rf (dir);
 }
 
 static void
@@ -190,7 +163,7 @@ test_damaged_files (void)
 {
   g_autoptr(MsClassifier) c = load_shipped ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = make_tmpdir ();
+  g_autofree char *dir = ms_test_make_tmpdir ("modescope-test-classifier");
   g_autofree char *path = g_build_filename (dir, "good.msck", NULL);
   g_autofree char *bad = g_build_filename (dir, "bad.msck", NULL);
   g_autofree char *contents = NULL;
@@ -236,7 +209,7 @@ test_damaged_files (void)
     g_assert_nonnull (error);
     g_clear_error (&error);
   }
-  rm_rf (dir);
+  ms_test_rm_rf (dir);
 }
 
 /* Valid containers that are not what the classifier expects */
@@ -244,7 +217,7 @@ static void
 test_wrong_files (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = make_tmpdir ();
+  g_autofree char *dir = ms_test_make_tmpdir ("modescope-test-classifier");
   g_autofree char *path = g_build_filename (dir, "other.msck", NULL);
   g_autoptr(GHashTable) meta = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(MsClassifier) c = ms_classifier_new ();
@@ -317,7 +290,7 @@ test_wrong_files (void)
   g_assert_null (d);
   g_assert_error (error, MS_CLASSIFIER_ERROR, MS_CLASSIFIER_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  rm_rf (dir);
+  ms_test_rm_rf (dir);
 }
 
 typedef struct
