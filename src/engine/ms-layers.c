@@ -118,6 +118,24 @@ ms_net_linear (MsNet    *net,
   set_output (net, l, 1, (int[]) { out_features });
 }
 
+/* A convolution layer's weight (of @wshape) and optional bias (@out_channels) */
+static void
+add_conv_params (MsNet     *net,
+                 MsLayer   *l,
+                 const int *wshape,
+                 int        out_channels,
+                 gboolean   bias)
+{
+  g_autofree char *wn = param_name (net, "weight");
+
+  l->weight = ms_params_add (net->params, wn, 4, wshape);
+  if (bias)
+    {
+      g_autofree char *bn = param_name (net, "bias");
+      l->bias = ms_params_add (net->params, bn, 1, (int[]) { out_channels });
+    }
+}
+
 void
 ms_net_conv (MsNet    *net,
              int       out_channels,
@@ -128,7 +146,6 @@ ms_net_conv (MsNet    *net,
 {
   MsLayer *l;
   int c, h, w, ho, wo;
-  g_autofree char *wn = NULL;
 
   g_return_if_fail (net->cur_ndim == 3);
   c = net->cur_shape[0];
@@ -140,13 +157,7 @@ ms_net_conv (MsNet    *net,
   l->kernel = kernel;
   l->stride = stride;
   l->padding = padding;
-  wn = param_name (net, "weight");
-  l->weight = ms_params_add (net->params, wn, 4, (int[]) { out_channels, c, kernel, kernel });
-  if (bias)
-    {
-      g_autofree char *bn = param_name (net, "bias");
-      l->bias = ms_params_add (net->params, bn, 1, (int[]) { out_channels });
-    }
+  add_conv_params (net, l, (int[]) { out_channels, c, kernel, kernel }, out_channels, bias);
   set_output (net, l, 3, (int[]) { out_channels, ho, wo });
 }
 
@@ -161,7 +172,6 @@ ms_net_conv_t (MsNet    *net,
 {
   MsLayer *l;
   int c, h, w, ho, wo;
-  g_autofree char *wn = NULL;
 
   g_return_if_fail (net->cur_ndim == 3);
   c = net->cur_shape[0];
@@ -174,13 +184,7 @@ ms_net_conv_t (MsNet    *net,
   l->stride = stride;
   l->padding = padding;
   l->output_padding = output_padding;
-  wn = param_name (net, "weight");
-  l->weight = ms_params_add (net->params, wn, 4, (int[]) { c, out_channels, kernel, kernel });
-  if (bias)
-    {
-      g_autofree char *bn = param_name (net, "bias");
-      l->bias = ms_params_add (net->params, bn, 1, (int[]) { out_channels });
-    }
+  add_conv_params (net, l, (int[]) { c, out_channels, kernel, kernel }, out_channels, bias);
   set_output (net, l, 3, (int[]) { out_channels, ho, wo });
 }
 

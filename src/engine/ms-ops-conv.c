@@ -868,6 +868,7 @@ unpool_backward (MsGraph        *g,
   gx[0] = gather (g, gy, node->aux, node->src[0]);
 }
 
+/* max_pool2d is a gather at its argmax, so both share one backward rule. */
 static void
 gather_backward (MsGraph        *g,
                  MsTensor       *node,
@@ -875,5 +876,5 @@ gather_backward (MsGraph        *g,
                  const gboolean *need,
                  MsTensor      **gx)
 {
-  gx[0] = unpool (g, gy, node->aux, node->src[0]);
+  max_pool2d_backward (g, node, gy, need, gx);
 }
