@@ -70,7 +70,8 @@ ms_loss_kind_from_string (const char  *name,
 MsGanConfig
 ms_gan_config_default (MsLossKind kind)
 {
-  MsGanConfig c = { .loss = kind, .batch = 64, .n_critic = 1, .gp_lambda = 10.0f, .clip = 0.01f };
+  MsGanConfig c = { .loss = kind, .batch = 64, .n_critic = 1, .gp_lambda = 10.0f, .clip = 0.01f,
+                    .adagan_round_iters = 1000 };
 
   if (kind == MS_LOSS_WGAN_CLIP || kind == MS_LOSS_WGAN_GP)
     c.n_critic = 5;
@@ -99,6 +100,14 @@ ms_gan_config_validate (const MsGanConfig *c,
   else if (c->unroll < 0 || c->unroll > MS_GAN_MAX_UNROLL)
     g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
                  "unrolling steps %d is out of range (0 to %d)", c->unroll, MS_GAN_MAX_UNROLL);
+  else if (c->adagan_rounds < 0 || c->adagan_rounds > MS_GAN_MAX_ADAGAN_ROUNDS)
+    g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
+                 "AdaGAN rounds %d is out of range (0 to %d)", c->adagan_rounds,
+                 MS_GAN_MAX_ADAGAN_ROUNDS);
+  else if (c->adagan_rounds > 1 && (c->adagan_round_iters < 1 || c->adagan_round_iters > 10000000))
+    g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
+                 "AdaGAN iterations per round %d is out of range (1 to 10000000)",
+                 c->adagan_round_iters);
   else
     return TRUE;
   return FALSE;

@@ -48,7 +48,12 @@ typedef struct
   float      clip;         /* WGAN weight clipping */
   int        unroll;       /* Unrolled GAN (Metz et al.): look-ahead D steps K, 0 to 10; 0 is off */
   gboolean   unroll_first_order; /* G against the looked-ahead D, not through the unroll */
+  gboolean   veegan;       /* VEEGAN (Srivastava et al.): a reconstructor maps data back to noise */
+  int        adagan_rounds;      /* AdaGAN (Tolstikhin et al.): generators in the mixture, 0 or 1 is off */
+  int        adagan_round_iters; /* AdaGAN: iterations per round before a new generator starts */
 } MsGanConfig;
+
+#define MS_GAN_MAX_ADAGAN_ROUNDS 10
 
 /* Fills @out with @n real samples (n * data size floats, NCHW for images). */
 typedef void (*MsRealSampler) (gpointer  user_data,
