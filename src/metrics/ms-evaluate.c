@@ -127,6 +127,41 @@ ms_evaluator_class_name (MsEvaluator *ev,
   return ev->class_names[i];
 }
 
+double
+ms_evaluator_reference_share (MsEvaluator *ev,
+                              int          i)
+{
+  g_return_val_if_fail (i >= 0 && i < ev->k, 0.0);
+  if (ev->mixture != NULL)
+    return ev->mixture->weights[i];
+  return ev->reference[i];
+}
+
+void
+ms_evaluator_classify (MsEvaluator *ev,
+                       const float *samples,
+                       int          n,
+                       gint8       *labels)
+{
+  if (ev->mixture != NULL)
+    {
+      for (int i = 0; i < n; i++)
+        {
+          float dist;
+          guint c = ms_mixture_nearest (ev->mixture, samples[2 * i], samples[2 * i + 1], &dist);
+
+          /* The same rule as ms_mixture_coverage() */
+          labels[i] = dist < MS_MIXTURE_HQ_SIGMAS * ev->mixture->std && c < 128 ? (gint8) c : -1;
+        }
+      return;
+    }
+  ensure_capacity (ev, n);
+  ms_classifier_predict (ev->classifier, samples, n, ev->probs);
+  ms_class_labels (ev->probs, n, ev->k, ev->labels);
+  for (int i = 0; i < n; i++)
+    labels[i] = (gint8) ev->labels[i];
+}
+
 /* The detector's input for @e; @missing needs room for k + 1 pointers. */
 static void
 collapse_input (MsEvaluator        *ev,

@@ -60,6 +60,15 @@ void         ms_evaluator_free        (MsEvaluator     *ev);
 int          ms_evaluator_n_classes   (MsEvaluator     *ev);
 const char  *ms_evaluator_class_name  (MsEvaluator     *ev,
                                        int              i);
+/* The real data's share of class / mode @i (the reference KL compares against) */
+double       ms_evaluator_reference_share (MsEvaluator *ev,
+                                       int              i);
+/* Images: the classifier's predicted class of each of @n samples into @labels; 2-D: the
+ * nearest mode when within 3 std of it, else -1. */
+void         ms_evaluator_classify    (MsEvaluator     *ev,
+                                       const float     *samples,
+                                       int              n,
+                                       gint8           *labels);
 void         ms_evaluator_run         (MsEvaluator     *ev,
                                        const float     *samples,
                                        int              n,

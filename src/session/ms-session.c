@@ -19,6 +19,16 @@
 
 #define EVAL_CHUNK 100
 #define NO_TRUNCATE G_MAXINT64
+#define N_REAL_POINTS 512
+
+/* Why the history is cut: a restore or reset keeps the old curve as a branch to compare
+ * with; a new run (other data or networks) drops the branches, a divergence keeps nothing. */
+enum
+{
+  TRUNCATE_BRANCH  = 1 << 0,
+  TRUNCATE_NEW_RUN = 1 << 1,
+};
+#define HEAT_SIZE 48
 
 /* Settings ----------------------------------------------------------------------------- */
 
@@ -27,7 +37,6 @@ ms_session_settings_init (MsSessionSettings *settings,
                           const char        *dataset,
                           MsLossKind         loss)
 {
-  MsGanConfig gc;
   MsOptimKind kind;
   MsOptimConfig o;
 
@@ -36,12 +45,8 @@ ms_session_settings_init (MsSessionSettings *settings,
 
   memset (settings, 0, sizeof *settings);
   settings->dataset = g_strdup (dataset != NULL ? dataset : "mnist");
-  settings->loss = loss;
-  gc = ms_gan_config_default (loss);
-  settings->batch = 64;
-  settings->n_critic = gc.n_critic;
-  settings->gp_lambda = gc.gp_lambda;
-  settings->clip = gc.clip;
+  settings->gan = ms_gan_config_default (loss);
+  settings->points_std = 0.05f;
   settings->pack = 1;
   settings->seed = 1;
   settings->eval_every = 100;
@@ -74,6 +79,8 @@ ms_session_settings_copy (MsSessionSettings       *dst,
   *dst = *src;
   dst->dataset = g_strdup (src->dataset);
   dst->arch = g_strdup (src->arch);
+  dst->points = src->points != NULL && src->n_points > 0
+                ? g_memdup2 (src->points, sizeof (float) * 2 * (gsize) src->n_points) : NULL;
 }
 
 void
@@ -83,27 +90,13 @@ ms_session_settings_clear (MsSessionSettings *settings)
 
   g_clear_pointer (&settings->dataset, g_free);
   g_clear_pointer (&settings->arch, g_free);
-}
-
-static MsGanConfig
-settings_gan_config (const MsSessionSettings *s)
-{
-  MsGanConfig c = ms_gan_config_default (s->loss < MS_LOSS_N_KINDS ? s->loss : MS_LOSS_NSGAN);
-
-  c.loss = s->loss;
-  c.batch = s->batch;
-  c.n_critic = s->n_critic;
-  c.gp_lambda = s->gp_lambda;
-  c.clip = s->clip;
-  return c;
+  g_clear_pointer (&settings->points, g_free);
 }
 
 gboolean
 ms_session_settings_validate (const MsSessionSettings *s,
                               GError                 **error)
 {
-  MsGanConfig gc;
-
   g_return_val_if_fail (s != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -112,19 +105,36 @@ ms_session_settings_validate (const MsSessionSettings *s,
       g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID, "no dataset given");
       return FALSE;
     }
+  if (g_strcmp0 (s->dataset, "drawn") == 0)
+    {
+      if (s->points == NULL || s->n_points < 1 || s->n_points > MS_EVAL_MAX_CLASSES)
+        {
+          g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
+                       "a drawn distribution needs between 1 and %d points",
+                       MS_EVAL_MAX_CLASSES);
+          return FALSE;
+        }
+      for (int i = 0; i < 2 * s->n_points; i++)
+        if (!(fabsf (s->points[i]) <= 100.0f))
+          {
+            g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
+                                 "a drawn point lies outside -100 .. 100");
+            return FALSE;
+          }
+      if (!(s->points_std > 0.0f && s->points_std <= 10.0f))
+        {
+          g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
+                               "the drawn modes' spread must be above 0 and at most 10");
+          return FALSE;
+        }
+    }
   if (s->arch != NULL && !g_strv_contains ((const char * const *) ms_arch_names (), s->arch))
     {
       g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID, "unknown architecture “%s”",
                    s->arch);
       return FALSE;
     }
-  if (s->loss >= MS_LOSS_N_KINDS)
-    {
-      g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID, "unknown loss");
-      return FALSE;
-    }
-  gc = settings_gan_config (s);
-  if (!ms_gan_config_validate (&gc, error)
+  if (!ms_gan_config_validate (&s->gan, error)
       || !ms_optim_config_validate (&s->optim_g, error)
       || !ms_optim_config_validate (&s->optim_d, error))
     return FALSE;
@@ -380,7 +390,22 @@ ms_frame_unref (MsFrame *frame)
     g_free (frame->events[i].label);
   g_free (frame->events);
   g_free (frame->points);
+  ms_session_settings_clear (&frame->settings);
+  g_strfreev (frame->class_names);
+  g_free (frame->grid_labels);
+  g_free (frame->real_points);
+  g_free (frame->heat);
+  g_free (frame->mode_centres);
   g_free (frame);
+}
+
+MsFrame *
+ms_frame_new (void)
+{
+  FrameReal *real = g_new0 (FrameReal, 1);
+
+  g_atomic_ref_count_init (&real->ref_count);
+  return &real->frame;
 }
 
 /* Shared state ------------------------------------------------------------------------- */
@@ -428,6 +453,7 @@ typedef struct
   GPtrArray    *events;          /* MsSessionEvent */
   GPtrArray    *snapshots;       /* Snapshot */
   gint64        truncate_to;     /* drop history points after this iteration */
+  guint         truncate_flags;  /* TRUNCATE_BRANCH, TRUNCATE_NEW_RUN */
   gboolean      paused;
 } Shared;
 
@@ -443,6 +469,9 @@ typedef struct
   MsEvaluator         *evaluator;
   MsCollapseDetector  *detector;
   MsGan               *gan;
+
+  double               reference_is; /* of real test images, per dataset */
+  float               *real_points;  /* 2-D: (N_REAL_POINTS, 2), per dataset */
 
   gint64               iteration;
   MsGanStats           stats;        /* of the last finite step */
@@ -463,6 +492,7 @@ typedef struct
   GPtrArray           *events;
   GPtrArray           *new_snapshots;
   gint64               truncate_to;
+  guint                truncate_flags;
 } Trainer;
 
 static void
@@ -514,6 +544,44 @@ trainer_free_data (Trainer *t)
   g_clear_pointer (&t->evaluator, ms_evaluator_free);
   g_clear_pointer (&t->classifier, ms_classifier_free);
   g_clear_pointer (&t->src, ms_data_source_free);
+  g_clear_pointer (&t->real_points, g_free);
+  t->reference_is = 0.0;
+}
+
+/* What the views compare the generator with, computed once per dataset: the Inception Score
+ * of as many real test images as an evaluation draws, and a fixed sample of real 2-D points. */
+static void
+trainer_prepare_reference (Trainer *t)
+{
+  const MsSessionSettings *s = &t->settings;
+  MsRng rng;
+
+  ms_rng_seed (&rng, G_GUINT64_CONSTANT (0x7265616c));
+  if (t->src->mixture != NULL)
+    {
+      t->real_points = g_new (float, 2 * N_REAL_POINTS);
+      ms_mixture_sample (t->src->mixture, &rng, N_REAL_POINTS, t->real_points);
+    }
+  else if (t->evaluator != NULL && t->src->test != NULL && s->eval_samples > 0)
+    {
+      guint n = MIN ((guint) s->eval_samples, t->src->test->n);
+      g_autofree float *x = g_new (float, (gsize) n * ms_data_source_size (t->src));
+      MsEvaluation e;
+
+      ms_dataset_get_images_float (t->src->test, 0, n, x, TRUE);
+      ms_evaluator_run (t->evaluator, x, (int) n, &e);
+      t->reference_is = e.is_mean;
+    }
+}
+
+/* Commands and restores change the run; the settings follow, so that a reset starts over
+ * from what the user sees now and frames report the active values. */
+static void
+trainer_sync_settings (Trainer *t)
+{
+  t->settings.gan = *ms_gan_config (t->gan);
+  t->settings.optim_g = ms_gan_optimizer (t->gan, TRUE)->config;
+  t->settings.optim_d = ms_gan_optimizer (t->gan, FALSE)->config;
 }
 
 /* The "session" section of a snapshot: what MsGan has no checkpoint section for */
@@ -590,6 +658,7 @@ trainer_load (Trainer  *t,
     return FALSE;
   t->iteration = blob.iteration;
   t->stats = blob.stats;
+  trainer_sync_settings (t);
   return TRUE;
 }
 
@@ -610,14 +679,16 @@ trainer_start_run (Trainer  *t,
 {
   const MsSessionSettings *s = &t->settings;
   MsArchConfig arch = { 0, };
-  MsGanConfig gc = settings_gan_config (s);
   MsRng rng;
 
   trainer_free_run (t);
   if (reopen || t->src == NULL)
     {
       trainer_free_data (t);
-      t->src = ms_data_source_open (s->dataset, error);
+      if (g_strcmp0 (s->dataset, "drawn") == 0)
+        t->src = ms_data_source_new_drawn (s->points, s->n_points, s->points_std);
+      else
+        t->src = ms_data_source_open (s->dataset, error);
       if (t->src == NULL)
         return FALSE;
       if (ms_data_source_is_2d (t->src))
@@ -636,12 +707,13 @@ trainer_start_run (Trainer  *t,
                            local != NULL ? local->message
                                          : "no classifier or test split for this dataset");
         }
+      trainer_prepare_reference (t);
     }
   arch.arch = s->arch != NULL ? s->arch : (ms_data_source_is_2d (t->src) ? "mlp" : "dcgan-small");
   arch.data_ndim = t->src->ndim;
   memcpy (arch.data_shape, t->src->shape, sizeof arch.data_shape);
   arch.pack = s->pack;
-  t->gan = ms_gan_new (&arch, &gc, &s->optim_g, &s->optim_d, s->seed, ms_data_source_sample,
+  t->gan = ms_gan_new (&arch, &s->gan, &s->optim_g, &s->optim_d, s->seed, ms_data_source_sample,
                        t->src, error);
   if (t->gan == NULL)
     return FALSE;
@@ -661,9 +733,9 @@ trainer_start_run (Trainer  *t,
   trainer_take_last_good (t);
   trainer_event (t, MS_SESSION_EVENT_RUN_STARTED, 0,
                  "run %u: %s, %s, %s, G %s lr %g, D %s lr %g, batch %d, seed %" G_GUINT64_FORMAT,
-                 t->run, t->src->name, arch.arch, ms_loss_kind_to_string (s->loss),
+                 t->run, t->src->name, arch.arch, ms_loss_kind_to_string (s->gan.loss),
                  ms_optim_kind_to_string (s->optim_g.kind), s->optim_g.lr,
-                 ms_optim_kind_to_string (s->optim_d.kind), s->optim_d.lr, s->batch, s->seed);
+                 ms_optim_kind_to_string (s->optim_d.kind), s->optim_d.lr, s->gan.batch, s->seed);
   return TRUE;
 }
 
@@ -777,16 +849,89 @@ trainer_step (Trainer    *t,
 }
 
 /* Builds a frame (NULL when the generator's samples are not finite). */
+/* D over the view of a 2-D dataset: the centres' bounding box, padded, made square */
+static void
+trainer_frame_heat (Trainer *t,
+                    MsFrame *f)
+{
+  const MsMixture *mix = t->src->mixture;
+  float x0 = G_MAXFLOAT, x1 = -G_MAXFLOAT, y0 = G_MAXFLOAT, y1 = -G_MAXFLOAT;
+  float cx, cy, half;
+  g_autofree float *xy = NULL;
+  gboolean wgan;
+
+  for (guint c = 0; c < mix->k; c++)
+    {
+      x0 = MIN (x0, mix->centres[2 * c]);
+      x1 = MAX (x1, mix->centres[2 * c]);
+      y0 = MIN (y0, mix->centres[2 * c + 1]);
+      y1 = MAX (y1, mix->centres[2 * c + 1]);
+    }
+  cx = 0.5f * (x0 + x1);
+  cy = 0.5f * (y0 + y1);
+  half = 0.5f * MAX (x1 - x0, y1 - y0);
+  half += MAX (6.0f * mix->std, 0.25f * half) + 0.05f;
+  f->extent[0] = cx - half;
+  f->extent[1] = cx + half;
+  f->extent[2] = cy - half;
+  f->extent[3] = cy + half;
+  f->n_modes = (int) mix->k;
+  f->mode_centres = g_memdup2 (mix->centres, sizeof (float) * 2 * mix->k);
+  f->mode_std = mix->std;
+  f->n_real = N_REAL_POINTS;
+  f->real_points = g_memdup2 (t->real_points, sizeof (float) * 2 * N_REAL_POINTS);
+
+  if (ms_gan_config (t->gan)->veegan || t->settings.pack != 1)
+    return;   /* D sees (z, x) pairs or packed groups: it has no value at a single point */
+  f->heat_size = HEAT_SIZE;
+  f->heat = g_new (float, HEAT_SIZE * HEAT_SIZE);
+  xy = g_new (float, 2 * HEAT_SIZE * HEAT_SIZE);
+  for (int r = 0; r < HEAT_SIZE; r++)
+    for (int c = 0; c < HEAT_SIZE; c++)
+      {
+        xy[2 * (r * HEAT_SIZE + c)] = f->extent[0] + (c + 0.5f) * 2.0f * half / HEAT_SIZE;
+        xy[2 * (r * HEAT_SIZE + c) + 1] = f->extent[2] + (r + 0.5f) * 2.0f * half / HEAT_SIZE;
+      }
+  ms_gan_discriminate (t->gan, xy, HEAT_SIZE * HEAT_SIZE, f->heat);
+  wgan = t->settings.gan.loss == MS_LOSS_WGAN_CLIP || t->settings.gan.loss == MS_LOSS_WGAN_GP;
+  for (int i = 0; i < HEAT_SIZE * HEAT_SIZE; i++)
+    if (!wgan)
+      f->heat[i] = 1.0f / (1.0f + expf (-f->heat[i]));
+    else if (!isfinite (f->heat[i]))
+      f->heat[i] = 0.0f;
+}
+
+/* The settings and the reference every view compares with */
+static void
+trainer_frame_reference (Trainer *t,
+                         MsFrame *f)
+{
+  ms_session_settings_copy (&f->settings, &t->settings);
+  f->reference_is = t->reference_is;
+  if (t->evaluator != NULL)
+    {
+      f->n_classes = MIN (ms_evaluator_n_classes (t->evaluator), MS_EVAL_MAX_CLASSES);
+      f->class_names = g_new0 (char *, f->n_classes + 1);
+      for (int i = 0; i < f->n_classes; i++)
+        {
+          f->class_names[i] = g_strdup (ms_evaluator_class_name (t->evaluator, i));
+          f->real_share[i] = ms_evaluator_reference_share (t->evaluator, i);
+        }
+      f->grid_labels = g_new (gint8, f->grid_n);
+      ms_evaluator_classify (t->evaluator, f->samples, f->grid_n, f->grid_labels);
+    }
+  if (f->is_2d)
+    trainer_frame_heat (t, f);
+}
+
 static MsFrame *
 trainer_build_frame (Trainer  *t,
                      gboolean  evaluate)
 {
   const MsSessionSettings *s = &t->settings;
-  FrameReal *real = g_new0 (FrameReal, 1);
-  MsFrame *f = &real->frame;
+  MsFrame *f = ms_frame_new ();
   gsize size = ms_gan_data_size (t->gan);
 
-  g_atomic_ref_count_init (&real->ref_count);
   f->iteration = t->iteration;
   f->generation = t->generation;
   f->run = t->run;
@@ -866,6 +1011,7 @@ trainer_build_frame (Trainer  *t,
     }
   f->n_points = t->points->len;
   f->points = g_memdup2 (t->points->data, MAX (f->n_points, 1) * sizeof (MsCurvePoint));
+  trainer_frame_reference (t, f);
   return f;
 }
 
@@ -913,7 +1059,9 @@ trainer_post (Trainer  *t,
             g_array_index (sh->points, MsCurvePoint, i);
       g_array_set_size (sh->points, keep);
       sh->truncate_to = MIN (sh->truncate_to, t->truncate_to);
+      sh->truncate_flags |= t->truncate_flags;
       t->truncate_to = NO_TRUNCATE;
+      t->truncate_flags = 0;
     }
   g_array_append_vals (sh->points, t->points->data, t->points->len);
   g_array_set_size (t->points, 0);
@@ -1080,8 +1228,9 @@ trainer_apply (Trainer          *t,
       break;
 
     case CMD_RESET:
+      t->truncate_flags |= TRUNCATE_BRANCH;
       if (trainer_start_run (t, FALSE, &error))
-        trainer_event (t, MS_SESSION_EVENT_RESET, c->id, "reset: run %u from the same settings",
+        trainer_event (t, MS_SESSION_EVENT_RESET, c->id, "reset: run %u from the current settings",
                        t->run);
       else
         applied = FALSE;
@@ -1091,11 +1240,13 @@ trainer_apply (Trainer          *t,
       if (ms_session_settings_validate (c->settings, &error))
         {
           gboolean reopen = g_strcmp0 (c->settings->dataset, t->settings.dataset) != 0
+                            || g_strcmp0 (c->settings->dataset, "drawn") == 0
                             || t->src == NULL;
 
           ms_session_settings_clear (&t->settings);
           ms_session_settings_copy (&t->settings, c->settings);
           g_ptr_array_set_size (t->snapshots, 0);
+          t->truncate_flags |= TRUNCATE_NEW_RUN;
           if (!trainer_start_run (t, reopen, &error))
             {
               trainer_free_run (t);
@@ -1134,6 +1285,7 @@ trainer_apply (Trainer          *t,
         else if (trainer_load (t, s->bytes, &error))
           {
             trainer_truncate (t, t->iteration);
+            t->truncate_flags |= TRUNCATE_BRANCH;
             g_ptr_array_add (t->events,
                              event_new (from, MS_SESSION_EVENT_RESTORE, c->id,
                                         g_strdup_printf ("restored snapshot %u: iteration %"
@@ -1167,7 +1319,11 @@ trainer_apply (Trainer          *t,
     }
 
   if (applied)
-    t->generation++;
+    {
+      t->generation++;
+      if (t->gan != NULL)
+        trainer_sync_settings (t);
+    }
   else
     trainer_event (t, MS_SESSION_EVENT_REJECTED, c->id, "rejected: %s",
                    error != NULL ? error->message : "invalid value");
@@ -1283,11 +1439,27 @@ struct _MsSession
   MsFrame    *frame;
   gboolean    paused;
   GArray     *curve;       /* MsCurvePoint */
+  GPtrArray  *branches;    /* Branch, oldest first */
   GPtrArray  *events;      /* MsSessionEvent */
   GHashTable *snapshots;   /* id -> GBytes */
 };
 
 G_DEFINE_FINAL_TYPE (MsSession, ms_session, G_TYPE_OBJECT)
+
+typedef struct
+{
+  GArray *points;          /* MsCurvePoint */
+  gint64  fork_iteration;
+} Branch;
+
+static void
+branch_free (gpointer data)
+{
+  Branch *b = data;
+
+  g_array_unref (b->points);
+  g_free (b);
+}
 
 enum
 {
@@ -1310,6 +1482,7 @@ deliver_idle (gpointer data)
   GArray *points;
   GPtrArray *events, *snapshots;
   gint64 truncate_to, old_iteration;
+  guint truncate_flags;
   gboolean paused;
   guint old_n_events;
 
@@ -1326,16 +1499,31 @@ deliver_idle (gpointer data)
   snapshots = sh->snapshots;
   sh->snapshots = g_ptr_array_new_with_free_func (snapshot_free);
   truncate_to = sh->truncate_to;
+  truncate_flags = sh->truncate_flags;
   sh->truncate_to = NO_TRUNCATE;
+  sh->truncate_flags = 0;
   paused = sh->paused;
   g_atomic_int_set (&sh->delivery_pending, 0);
   g_mutex_unlock (&sh->lock);
 
   g_object_freeze_notify (G_OBJECT (self));
+  if (truncate_flags & TRUNCATE_NEW_RUN)
+    g_ptr_array_set_size (self->branches, 0);
   if (truncate_to != NO_TRUNCATE)
     {
       guint n = self->curve->len;
 
+      if ((truncate_flags & (TRUNCATE_BRANCH | TRUNCATE_NEW_RUN)) == TRUNCATE_BRANCH
+          && n > 0 && g_array_index (self->curve, MsCurvePoint, n - 1).iteration > truncate_to)
+        {
+          Branch *b = g_new0 (Branch, 1);
+
+          b->points = g_array_copy (self->curve);
+          b->fork_iteration = truncate_to;
+          if (self->branches->len == MS_SESSION_MAX_BRANCHES)
+            g_ptr_array_remove_index (self->branches, 0);
+          g_ptr_array_add (self->branches, b);
+        }
       while (n > 0 && g_array_index (self->curve, MsCurvePoint, n - 1).iteration > truncate_to)
         n--;
       g_array_set_size (self->curve, n);
@@ -1416,6 +1604,7 @@ ms_session_finalize (GObject *object)
   g_free (sh);
 
   g_array_unref (self->curve);
+  g_ptr_array_unref (self->branches);
   g_ptr_array_unref (self->events);
   g_hash_table_unref (self->snapshots);
   G_OBJECT_CLASS (ms_session_parent_class)->finalize (object);
@@ -1476,6 +1665,7 @@ static void
 ms_session_init (MsSession *self)
 {
   self->curve = g_array_new (FALSE, FALSE, sizeof (MsCurvePoint));
+  self->branches = g_ptr_array_new_with_free_func (branch_free);
   self->events = g_ptr_array_new_with_free_func (event_free);
   self->snapshots = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_bytes_unref);
 }
@@ -1642,4 +1832,29 @@ ms_session_get_snapshot (MsSession *self,
 {
   g_return_val_if_fail (MS_IS_SESSION (self), NULL);
   return g_hash_table_lookup (self->snapshots, GUINT_TO_POINTER (snapshot_id));
+}
+
+guint
+ms_session_get_n_branches (MsSession *self)
+{
+  g_return_val_if_fail (MS_IS_SESSION (self), 0);
+  return self->branches->len;
+}
+
+const MsCurvePoint *
+ms_session_get_branch (MsSession *self,
+                       guint      index,
+                       guint     *n_points,
+                       gint64    *fork_iteration)
+{
+  const Branch *b;
+
+  g_return_val_if_fail (MS_IS_SESSION (self), NULL);
+  g_return_val_if_fail (index < self->branches->len, NULL);
+  b = g_ptr_array_index (self->branches, index);
+  if (n_points != NULL)
+    *n_points = b->points->len;
+  if (fork_iteration != NULL)
+    *fork_iteration = b->fork_iteration;
+  return (const MsCurvePoint *) (gpointer) b->points->data;
 }

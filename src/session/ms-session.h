@@ -44,16 +44,15 @@ typedef struct _MsSessionSettings MsSessionSettings;
 
 struct _MsSessionSettings
 {
-  char          *dataset;         /* ms_data_source_open() name */
+  char          *dataset;         /* ms_data_source_open() name, or "drawn" with @points */
+  float         *points;          /* "drawn": (n_points, 2) mode centres the user drew */
+  int            n_points;        /* 1 .. MS_EVAL_MAX_CLASSES */
+  float          points_std;      /* "drawn": each mode's standard deviation (0.05) */
   char          *arch;            /* NULL: mlp for 2-D data, dcgan-small for images */
-  MsLossKind     loss;
+  MsGanConfig    gan;             /* objective, batch and remedies */
   MsOptimConfig  optim_g;
   MsOptimConfig  optim_d;
-  int            batch;
-  int            n_critic;
-  float          gp_lambda;
-  float          clip;
-  int            pack;
+  int            pack;            /* PacGAN: the discriminator's input, so fixed for a run */
   guint64        seed;
   int            eval_every;      /* iterations between frames (K), >= 1 */
   int            eval_samples;    /* samples per evaluation (500), 0 disables evaluation */
@@ -178,11 +177,34 @@ struct _MsFrame
   guint            n_events;
   MsCurvePoint    *points;          /* gathered since the previous frame was built */
   guint            n_points;
+
+  MsSessionSettings settings;       /* active: the run's, changed by every applied command */
+  /* The reference the views compare with (the same for every frame of a run) */
+  int              n_classes;       /* classes or modes; 0 without evaluation */
+  char           **class_names;     /* n_classes entries, NULL-terminated */
+  double           real_share[MS_EVAL_MAX_CLASSES];  /* real class mix / mode weights */
+  double           reference_is;    /* Inception Score of eval_samples real test images; 0 if none */
+  gint8           *grid_labels;     /* grid_n predicted classes (2-D: nearest mode), -1 unknown;
+                                     * NULL without evaluation */
+  /* 2-D data */
+  float           *real_points;     /* (n_real, 2), the same points for the whole run */
+  int              n_real;
+  float           *heat;            /* (heat_size, heat_size) D(x, y) as a probability (critic
+                                     * values for WGAN), row 0 at y_min */
+  int              heat_size;
+  float            extent[4];       /* x_min, x_max, y_min, y_max of the heat map and the view */
+  float           *mode_centres;    /* (n_modes, 2) */
+  int              n_modes;
+  float            mode_std;
 };
 
 #define MS_TYPE_FRAME (ms_frame_get_type ())
 
 GType     ms_frame_get_type (void) G_GNUC_CONST;
+/* (transfer full) An empty frame, for tests and for frames read back from a file: the last
+ * unref frees every pointer field with g_free() (class_names with g_strfreev(), settings with
+ * ms_session_settings_clear()). */
+MsFrame  *ms_frame_new      (void);
 MsFrame  *ms_frame_ref      (MsFrame *frame);
 void      ms_frame_unref    (MsFrame *frame);
 
@@ -225,6 +247,14 @@ const MsSessionEvent *ms_session_get_event (MsSession *self,
 /* Every curve point delivered so far (rolled-back iterations are removed) */
 const MsCurvePoint *ms_session_get_curve   (MsSession *self,
                                             guint     *n_points);
+/* Earlier branches of this run, oldest first: the whole curve as it was when a restore or a
+ * reset cut it (at most MS_SESSION_MAX_BRANCHES; a new run or a divergence keeps none). */
+#define MS_SESSION_MAX_BRANCHES 8
+guint               ms_session_get_n_branches (MsSession *self);
+const MsCurvePoint *ms_session_get_branch  (MsSession *self,
+                                            guint      index,
+                                            guint     *n_points,
+                                            gint64    *fork_iteration);
 /* (transfer none) The state a snapshot saved (an ms-checkpoint container), once the trainer
  * has taken it and it was delivered; NULL otherwise. */
 GBytes          *ms_session_get_snapshot   (MsSession *self,

@@ -186,6 +186,15 @@ has_event (MsSession *session,
   return find_event (session, GPOINTER_TO_UINT (data), 0) != NULL;
 }
 
+static gboolean
+run_at_least (MsSession *session,
+              gpointer   data)
+{
+  MsFrame *f = ms_session_get_frame (session);
+
+  return f != NULL && f->run >= GPOINTER_TO_UINT (data);
+}
+
 static void
 assert_curve_continuous (MsSession *session,
                          gint64     last)
@@ -245,6 +254,30 @@ test_session_frames (void)
   g_assert_true (p[9].has_eval);      /* iteration 10 was evaluated */
   g_assert_false (p[10].has_eval);
   g_assert_nonnull (find_event (session, MS_SESSION_EVENT_RUN_STARTED, 0));
+
+  /* what the 2-D view draws: real points, the modes, D's output over the view */
+  g_assert_cmpint (f->n_classes, ==, 8);
+  g_assert_cmpstr (f->class_names[0], ==, "1");
+  g_assert_null (f->class_names[8]);
+  g_assert_cmpfloat_with_epsilon (f->real_share[3], 0.125, 1e-6);
+  g_assert_cmpint (f->n_modes, ==, 8);
+  g_assert_cmpfloat_with_epsilon (f->mode_std, 0.02, 1e-6);
+  g_assert_cmpint (f->n_real, >, 100);
+  g_assert_cmpint (f->heat_size, >=, 16);
+  for (int i = 0; i < f->heat_size * f->heat_size; i++)
+    g_assert_true (f->heat[i] >= 0.0f && f->heat[i] <= 1.0f);
+  for (int m = 0; m < f->n_modes; m++)
+    {
+      g_assert_cmpfloat (f->mode_centres[2 * m], >, f->extent[0]);
+      g_assert_cmpfloat (f->mode_centres[2 * m], <, f->extent[1]);
+      g_assert_cmpfloat (f->mode_centres[2 * m + 1], >, f->extent[2]);
+      g_assert_cmpfloat (f->mode_centres[2 * m + 1], <, f->extent[3]);
+    }
+  g_assert_nonnull (f->grid_labels);
+  for (int i = 0; i < f->grid_n; i++)
+    g_assert_true (f->grid_labels[i] >= -1 && f->grid_labels[i] < 8);
+  g_assert_cmpstr (f->settings.dataset, ==, "ring8");
+  g_assert_cmpint (f->settings.gan.loss, ==, MS_LOSS_NSGAN);
   finalize_session (session);
 }
 
@@ -399,6 +432,17 @@ test_session_snapshot_restore (void)
   wait_paused_at (session, 60);
 
   g_assert_true (g_bytes_equal (first, second));
+  /* the branch cut by the restore stays for comparison */
+  g_assert_cmpuint (ms_session_get_n_branches (session), ==, 1);
+  {
+    guint n = 0;
+    gint64 fork = 0;
+    const MsCurvePoint *p = ms_session_get_branch (session, 0, &n, &fork);
+
+    g_assert_cmpuint (n, ==, 60);
+    g_assert_cmpint (fork, ==, 20);
+    g_assert_cmpint (p[59].iteration, ==, 60);
+  }
   g_assert_nonnull (find_event (session, MS_SESSION_EVENT_RESTORE, 0));
   g_assert_cmpint (find_event (session, MS_SESSION_EVENT_RESTORE, 0)->iteration, ==, 60);
   /* the rolled-back points were replaced, not duplicated */
@@ -522,6 +566,7 @@ test_session_reset_new_run (void)
   f = ms_session_get_frame (session);
   g_assert_cmpuint (f->run, ==, 2);
   assert_curve_continuous (session, 0);
+  g_assert_cmpuint (ms_session_get_n_branches (session), ==, 1);
   g_assert_nonnull (find_event (session, MS_SESSION_EVENT_RESET, 0));
 
   ms_session_push (session, ms_session_command_new_set_eval_every (7));
@@ -548,6 +593,14 @@ test_session_reset_new_run (void)
   g_assert_cmpuint (f->run, ==, 3);
   g_assert_true (f->has_evaluation);
   g_assert_cmpint (f->evaluation.k, ==, 25);
+  g_assert_cmpuint (ms_session_get_n_branches (session), ==, 0);
+  /* a reset starts over from the settings as the commands left them */
+  ms_session_push (session, ms_session_command_new_set_lr (TRUE, 1e-3));
+  ms_session_push (session, ms_session_command_new_reset ());
+  wait_for (session, run_at_least, GUINT_TO_POINTER (4), "the reset's run");
+  f = ms_session_get_frame (session);
+  g_assert_cmpfloat (f->settings.optim_g.lr, ==, 1e-3);
+  g_assert_cmpfloat (f->settings.optim_d.lr, ==, s.optim_d.lr);
   /* the old run's snapshots are gone */
   ms_session_restore (session, id);
   wait_for (session, has_event, GUINT_TO_POINTER (MS_SESSION_EVENT_REJECTED), "rejection");
@@ -592,6 +645,22 @@ test_session_mnist (void)
   g_assert_true (f->has_evaluation);
   g_assert_cmpint (f->evaluation.k, ==, 10);
   g_assert_cmpint (f->evaluation.n, ==, 100);
+  g_assert_cmpint (f->n_classes, ==, 10);
+  g_assert_nonnull (f->grid_labels);
+  for (int i = 0; i < f->grid_n; i++)
+    g_assert_true (f->grid_labels[i] >= 0 && f->grid_labels[i] < 10);
+  {
+    double sum = 0.0;
+
+    for (int c = 0; c < 10; c++)
+      sum += f->real_share[c];
+    g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-9);
+  }
+  /* real test digits, as many as an evaluation draws (100 here, in 10 splits, which caps the
+   * score well below 10), beat an untrained generator */
+  g_assert_cmpfloat (f->reference_is, >, 4.0);
+  g_assert_cmpfloat (f->reference_is, >, f->evaluation.is_mean + 1.0);
+  g_assert_null (f->heat);
   finalize_session (session);
 }
 
@@ -620,6 +689,42 @@ test_session_dispose_running (void)
   while (g_main_context_iteration (NULL, FALSE))
     ;
   ms_session_settings_clear (&s);
+}
+
+/* A distribution drawn with the mouse */
+static void
+test_session_drawn (void)
+{
+  static const float points[] = { -1.0f, 0.0f, 1.0f, 0.0f, 0.0f, 1.0f };
+  MsSessionSettings s;
+  FrameLog log;
+  MsSession *session;
+  MsFrame *f;
+  g_autoptr(GError) error = NULL;
+
+  settings_for_test (&s, 3);
+  g_free (s.dataset);
+  s.dataset = g_strdup ("drawn");
+  g_assert_false (ms_session_settings_validate (&s, &error));   /* no points */
+  g_assert_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID);
+  g_clear_error (&error);
+  s.points = g_memdup2 (points, sizeof points);
+  s.n_points = 3;
+  s.points[0] = NAN;
+  g_assert_false (ms_session_settings_validate (&s, &error));
+  g_clear_error (&error);
+  s.points[0] = -1.0f;
+  session = new_session (&s, &log);
+  ms_session_settings_clear (&s);
+  ms_session_push (session, ms_session_command_new_step (MS_STEP_BOTH));
+  wait_paused_at (session, 1);
+  f = ms_session_get_frame (session);
+  g_assert_true (f->is_2d);
+  g_assert_cmpint (f->n_modes, ==, 3);
+  g_assert_cmpfloat (f->mode_centres[4], ==, 0.0f);
+  g_assert_cmpfloat (f->mode_centres[5], ==, 1.0f);
+  g_assert_cmpint (f->settings.n_points, ==, 3);
+  finalize_session (session);
 }
 
 static void
@@ -660,6 +765,7 @@ main (int    argc,
   g_test_add_func ("/session/mnist", test_session_mnist);
   g_test_add_func ("/session/dispose-running", test_session_dispose_running);
   g_test_add_func ("/session/invalid-settings", test_session_invalid_settings);
+  g_test_add_func ("/session/drawn", test_session_drawn);
 
   return g_test_run ();
 }
