@@ -992,6 +992,7 @@ trainer_build_frame (Trainer  *t,
               p->is_mean = f->evaluation.is_mean;
               p->modes_covered = f->evaluation.modes_covered;
               p->collapse_score = f->evaluation.collapse_score;
+              p->collapse_state = f->collapse_state;
             }
         }
     }

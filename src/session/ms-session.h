@@ -148,6 +148,7 @@ typedef struct
   double   is_mean;           /* images */
   int      modes_covered;
   double   collapse_score;
+  MsCollapseState collapse_state;   /* the detector's, with hysteresis */
 } MsCurvePoint;
 
 /* Frames ------------------------------------------------------------------------------- */
