@@ -192,3 +192,145 @@ ms_arch_build (const MsArchConfig *config,
   *discriminator = d;
   return TRUE;
 }
+
+/* VEEGAN ---------------------------------------------------------------------------------- */
+
+static gsize
+data_size_of (const MsArchConfig *c)
+{
+  gsize n = 1;
+
+  for (int i = 0; i < c->data_ndim; i++)
+    n *= (gsize) c->data_shape[i];
+  return n;
+}
+
+/* The DCGAN discriminators' convolutions, to the flattened features */
+static void
+add_conv_trunk (MsNet              *net,
+                const MsArchConfig *c,
+                gboolean            dropout)
+{
+  gboolean paper = strcmp (c->arch, "dcgan-paper") == 0;
+  int k = paper ? 5 : 4, pad = paper ? 2 : 1;
+
+  ms_net_conv (net, paper ? 64 : 32, k, 2, pad, TRUE);
+  ms_net_leaky_relu (net, 0.2f);
+  if (paper && dropout)
+    ms_net_dropout (net, 0.3f);
+  ms_net_conv (net, paper ? 128 : 64, k, 2, pad, TRUE);
+  ms_net_leaky_relu (net, 0.2f);
+  if (paper && dropout)
+    ms_net_dropout (net, 0.3f);
+  ms_net_flatten (net);
+}
+
+static gboolean
+check_arch (const MsArchConfig *c,
+            int                 z_dim,
+            gboolean           *conv,
+            GError            **error)
+{
+  *conv = g_strcmp0 (c->arch, "dcgan-paper") == 0 || g_strcmp0 (c->arch, "dcgan-small") == 0;
+  if (z_dim < 1 || z_dim > 4096 || c->pack < 1 || c->pack > 16)
+    {
+      g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
+                   "noise size %d or pack size %d is out of range (noise 1..4096, pack 1..16)",
+                   z_dim, c->pack);
+      return FALSE;
+    }
+  if (!(*conv ? is_mnist_shape (c) : g_strcmp0 (c->arch, "mlp") == 0))
+    {
+      g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
+                   "architecture “%s” has no VEEGAN networks for this data",
+                   c->arch ? c->arch : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+MsNet *
+ms_arch_build_reconstructor (const MsArchConfig *c,
+                             int                 z_dim,
+                             MsRng              *rng,
+                             GError            **error)
+{
+  gboolean conv;
+  MsNet *f;
+
+  if (!check_arch (c, z_dim, &conv, error))
+    return NULL;
+  if (conv)
+    {
+      f = ms_net_new ("reconstructor", 3, c->data_shape);
+      add_conv_trunk (f, c, FALSE);
+      ms_net_linear (f, z_dim, TRUE);
+      ms_net_finalize (f, MS_INIT_DCGAN, rng);
+      return f;
+    }
+  {
+    int in = (int) data_size_of (c);
+    gboolean points = c->data_ndim == 1;
+    float slope = points ? 0.0f : 0.2f;
+
+    f = ms_net_new ("reconstructor", 1, &in);
+    ms_net_linear (f, points ? 128 : 512, TRUE);
+    ms_net_leaky_relu (f, slope);
+    ms_net_linear (f, points ? 128 : 256, TRUE);
+    ms_net_leaky_relu (f, slope);
+    ms_net_linear (f, z_dim, TRUE);
+    ms_net_finalize (f, MS_INIT_TORCH, rng);
+  }
+  return f;
+}
+
+gboolean
+ms_arch_build_joint_discriminator (const MsArchConfig *c,
+                                   int                 z_dim,
+                                   MsRng              *rng,
+                                   MsNet             **trunk,
+                                   MsNet             **head,
+                                   GError            **error)
+{
+  int pack = MAX (c->pack, 1);
+  MsArchConfig packed = *c;
+  gboolean conv;
+  MsNet *h;
+  int in;
+
+  packed.pack = pack;
+  if (!check_arch (&packed, z_dim, &conv, error))
+    return FALSE;
+  if (conv)
+    {
+      MsNet *t = ms_net_new ("discriminator.trunk", 3, (int[]) { pack, 28, 28 });
+
+      add_conv_trunk (t, c, TRUE);
+      in = (int) ms_net_out_size (t) + z_dim * pack;
+      h = ms_net_new ("discriminator.head", 1, &in);
+      ms_net_linear (h, 256, TRUE);
+      ms_net_leaky_relu (h, 0.2f);
+      ms_net_linear (h, 1, TRUE);
+      ms_net_finalize (t, MS_INIT_DCGAN, rng);
+      ms_net_finalize (h, MS_INIT_DCGAN, rng);
+      *trunk = t;
+      *head = h;
+      return TRUE;
+    }
+  {
+    gboolean points = c->data_ndim == 1;
+    float slope = points ? 0.0f : 0.2f;
+
+    in = ((int) data_size_of (c) + z_dim) * pack;
+    h = ms_net_new ("discriminator", 1, &in);
+    ms_net_linear (h, points ? 128 : 512, TRUE);
+    ms_net_leaky_relu (h, slope);
+    ms_net_linear (h, points ? 128 : 256, TRUE);
+    ms_net_leaky_relu (h, slope);
+    ms_net_linear (h, 1, TRUE);
+    ms_net_finalize (h, MS_INIT_TORCH, rng);
+  }
+  *trunk = NULL;
+  *head = h;
+  return TRUE;
+}

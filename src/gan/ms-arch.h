@@ -53,4 +53,28 @@ gboolean  ms_arch_build          (const MsArchConfig *config,
                                   MsNet             **discriminator,
                                   GError            **error);
 
+/* VEEGAN's networks (Srivastava et al. 2017), initialised like ms_arch_build()'s.
+ *
+ * The reconstructor F: x -> z mirrors the discriminator: for 2-D data an MLP 2 -> 128 -> 128
+ * -> z (ReLU), as in the paper's toy setup; mlp on images 784 -> 512 -> 256 -> z (LReLU 0.2);
+ * the DCGANs D's convolutions (no dropout) then a dense layer to z.
+ *
+ * The joint discriminator D(z, x) sees (z, x) pairs.  For mlp it is D's MLP on the
+ * concatenation [x flattened, z] (@trunk is NULL): the paper's toy D.  For the DCGANs, @trunk
+ * is D's convolutions up to the flattened features (dropout kept) and @head an MLP on
+ * [features, z] -> 256 -> 1 (LReLU 0.2): a convolution has no use for z's 100 numbers tiled
+ * over 28x28 (that would cost 100 input channels), and a single dense layer on [features, z]
+ * would score x and z independently (a sum), so it could not tell whether z belongs to x; the
+ * hidden layer lets it.  With PacGAN the pack's z's are concatenated like its samples. */
+MsNet    *ms_arch_build_reconstructor (const MsArchConfig *config,
+                                       int                 z_dim,
+                                       MsRng              *rng,
+                                       GError            **error);
+gboolean  ms_arch_build_joint_discriminator (const MsArchConfig *config,
+                                             int                 z_dim,
+                                             MsRng              *rng,
+                                             MsNet             **trunk,
+                                             MsNet             **head,
+                                             GError            **error);
+
 G_END_DECLS

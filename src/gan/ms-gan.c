@@ -6,10 +6,19 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ms-gan.h"
 #include "ms-ops.h"
+
+/* AdaGAN: the finite sample drawn when no real set is attached (the paper's 64k points) */
+#define ADAGAN_OWN_POINTS      65536
+#define ADAGAN_OWN_MAX_FLOATS  (1 << 24)
+/* AdaGAN: steps that turn the last D into the mixture classifier (at most a round's) */
+#define ADAGAN_CLASSIFIER_STEPS 200
+/* Points per forward pass when D scores the whole real set */
+#define ADAGAN_SCORE_CHUNK     1024
 
 struct _MsGan
 {
@@ -33,9 +42,37 @@ struct _MsGan
   float        *real_buf;
   gsize         buf_samples;
 
-  /* The generator's last batch, recorded for the generator step */
-  MsTensor     *fake;
+  guint32      *idx_buf;       /* AdaGAN: indices of the real batch */
+
+  /* VEEGAN (NULL when off): the reconstructor F and the joint D(z, x) = head([trunk(x), z])
+   * (trunk NULL for mlp: head([x, z])).  F steps with G's optimizer config, the joint D with
+   * D's, each with its own state. */
+  MsNet        *rec;
+  MsNet        *jtrunk;
+  MsNet        *jhead;
+  MsOptimizer   opt_r;
+  MsOptimizer   opt_jt;
+  MsOptimizer   opt_jh;
+
+  /* AdaGAN (round 0 when off) */
+  int           round;                 /* 1-based */
+  gint64        round_start;           /* ms_gan_iterations() when the round began */
+  int           n_frozen;              /* finished generators, in comp[] */
+  MsNet        *comp[MS_GAN_MAX_ADAGAN_ROUNDS];
+  double        mix_w[MS_GAN_MAX_ADAGAN_ROUNDS + 1];  /* frozen ones, then the current G */
+  double       *data_w;                /* (n_points) real-data weights, NULL = uniform */
+  double       *data_cum;              /* (n_points) their running sums */
+  /* The finite real set: attached by the owner, or drawn from the sampler (own_points) */
+  gsize         n_points;
+  MsRealGetter  getter;
+  gpointer      getter_data;
+  float        *own_points;
+  MsRng         own_rng;               /* what own_points was drawn with, for checkpoints */
 };
+
+static gboolean apply_structure (MsGan *gan, const MsGanConfig *config, GError **error);
+static void     veegan_stop     (MsGan *gan);
+static void     adagan_stop     (MsGan *gan);
 
 static const char * const loss_names[MS_LOSS_N_KINDS] = {
   [MS_LOSS_NSGAN] = "nsgan",
@@ -108,6 +145,13 @@ ms_gan_config_validate (const MsGanConfig *c,
     g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
                  "AdaGAN iterations per round %d is out of range (1 to 10000000)",
                  c->adagan_round_iters);
+  else if (c->veegan && c->adagan_rounds > 1)
+    g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
+                         "VEEGAN and AdaGAN cannot be combined: AdaGAN reweights the data with "
+                         "a discriminator on data alone, VEEGAN's sees (noise, data) pairs");
+  else if (c->veegan && c->unroll > 0)
+    g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
+                         "VEEGAN and unrolling cannot be combined (turn one of them off)");
   else
     return TRUE;
   return FALSE;
@@ -146,6 +190,11 @@ ms_gan_new (const MsArchConfig  *arch,
   gan->graph = ms_graph_new ();
   gan->sampler = sampler;
   gan->sampler_data = sampler_data;
+  if (!apply_structure (gan, config, error))
+    {
+      ms_gan_free (gan);
+      return NULL;
+    }
   return gan;
 }
 
@@ -154,11 +203,15 @@ ms_gan_free (MsGan *gan)
 {
   if (gan == NULL)
     return;
+  veegan_stop (gan);
+  adagan_stop (gan);
   ms_net_free (gan->gen);
   ms_net_free (gan->dis);
   ms_graph_free (gan->graph);
   g_free (gan->z_buf);
   g_free (gan->real_buf);
+  g_free (gan->idx_buf);
+  g_free (gan->own_points);
   g_free (gan);
 }
 
@@ -170,9 +223,236 @@ ensure_buffers (MsGan *gan,
     return;
   g_free (gan->z_buf);
   g_free (gan->real_buf);
+  g_free (gan->idx_buf);
   gan->z_buf = g_malloc (samples * gan->z_dim * sizeof (float));
   gan->real_buf = g_malloc (samples * gan->data_size * sizeof (float));
+  gan->idx_buf = g_malloc (samples * sizeof (guint32));
   gan->buf_samples = samples;
+}
+
+static int
+compare_doubles (const void *a,
+                 const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static MsInitScheme
+init_scheme (MsGan *gan)
+{
+  /* as ms_arch_build() chooses */
+  return g_strcmp0 (gan->arch.arch, "mlp") == 0 ? MS_INIT_TORCH : MS_INIT_DCGAN;
+}
+
+/* VEEGAN's networks ------------------------------------------------------------------------ */
+
+static void
+veegan_stop (MsGan *gan)
+{
+  g_clear_pointer (&gan->rec, ms_net_free);
+  g_clear_pointer (&gan->jtrunk, ms_net_free);
+  g_clear_pointer (&gan->jhead, ms_net_free);
+}
+
+/* Fresh F and joint D from the run's RNG, fresh optimizer state with the current configs.
+ * The plain D is kept as it is (not trained while VEEGAN is on) and takes over again when
+ * VEEGAN is turned off. */
+static gboolean
+veegan_start (MsGan   *gan,
+              GError **error)
+{
+  MsNet *rec, *trunk = NULL, *head = NULL;
+
+  rec = ms_arch_build_reconstructor (&gan->arch, gan->z_dim, &gan->rng, error);
+  if (rec == NULL)
+    return FALSE;
+  if (!ms_arch_build_joint_discriminator (&gan->arch, gan->z_dim, &gan->rng, &trunk, &head,
+                                          error))
+    {
+      ms_net_free (rec);
+      return FALSE;
+    }
+  gan->rec = rec;
+  gan->jtrunk = trunk;
+  gan->jhead = head;
+  ms_optimizer_init (&gan->opt_r, &gan->opt_g.config, NULL);
+  ms_optimizer_init (&gan->opt_jt, &gan->opt_d.config, NULL);
+  ms_optimizer_init (&gan->opt_jh, &gan->opt_d.config, NULL);
+  return TRUE;
+}
+
+/* AdaGAN's real set and rounds -------------------------------------------------------------- */
+
+static void
+own_points_get (gpointer       data,
+                const guint32 *idx,
+                int            n,
+                float         *out)
+{
+  MsGan *gan = data;
+
+  for (int i = 0; i < n; i++)
+    memcpy (out + (gsize) i * gan->data_size, gan->own_points + (gsize) idx[i] * gan->data_size,
+            gan->data_size * sizeof (float));
+}
+
+/* Draws the GAN's own finite sample from the sampler with the sub-stream @rng (copied) */
+static void
+draw_own_points (MsGan       *gan,
+                 const MsRng *rng)
+{
+  gsize n = MIN (ADAGAN_OWN_POINTS, ADAGAN_OWN_MAX_FLOATS / gan->data_size);
+  MsRng r = *rng;
+
+  gan->own_rng = *rng;
+  g_free (gan->own_points);
+  gan->own_points = g_malloc (n * gan->data_size * sizeof (float));
+  for (gsize i = 0; i < n; i += 4096)
+    gan->sampler (gan->sampler_data, &r, (int) MIN (4096, n - i),
+                  gan->own_points + i * gan->data_size);
+  gan->n_points = n;
+  gan->getter = own_points_get;
+  gan->getter_data = gan;
+}
+
+static void
+ensure_real_set (MsGan *gan)
+{
+  MsRng child;
+
+  if (gan->getter != NULL)
+    return;
+  ms_rng_fork (&gan->rng, &child);
+  draw_own_points (gan, &child);
+}
+
+static void
+set_data_weights (MsGan        *gan,
+                  const double *w)    /* (n_points) or NULL for uniform */
+{
+  double acc = 0.0;
+
+  g_clear_pointer (&gan->data_w, g_free);
+  g_clear_pointer (&gan->data_cum, g_free);
+  if (w == NULL)
+    return;
+  gan->data_w = g_memdup2 (w, gan->n_points * sizeof (double));
+  gan->data_cum = g_new (double, gan->n_points);
+  for (gsize i = 0; i < gan->n_points; i++)
+    gan->data_cum[i] = acc += w[i];
+}
+
+/* The first index whose running sum exceeds u * total (inverse CDF by bisection) */
+static guint32
+weighted_index (const double *cum,
+                gsize         n,
+                double        u)
+{
+  double target = u * cum[n - 1];
+  gsize lo = 0, hi = n - 1;
+
+  while (lo < hi)
+    {
+      gsize mid = lo + (hi - lo) / 2;
+
+      if (cum[mid] > target)
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+  return (guint32) lo;
+}
+
+static gboolean
+adagan_on (MsGan *gan)
+{
+  return gan->round > 0;
+}
+
+/* @n real samples into @out: the data (the sampler), or AdaGAN's weighted finite set */
+static void
+sample_real (MsGan *gan,
+             int    n,
+             float *out,
+             gboolean uniform)
+{
+  if (!adagan_on (gan))
+    {
+      gan->sampler (gan->sampler_data, &gan->rng, n, out);
+      return;
+    }
+  for (int i = 0; i < n; i++)
+    gan->idx_buf[i] = uniform || gan->data_cum == NULL
+                        ? ms_rng_below (&gan->rng, (guint32) gan->n_points)
+                        : weighted_index (gan->data_cum, gan->n_points,
+                                          (double) ms_rng_uniform (&gan->rng));
+  gan->getter (gan->getter_data, gan->idx_buf, n, out);
+}
+
+static void
+adagan_stop (MsGan *gan)
+{
+  for (int i = 0; i < gan->n_frozen; i++)
+    g_clear_pointer (&gan->comp[i], ms_net_free);
+  gan->n_frozen = 0;
+  gan->round = 0;
+  set_data_weights (gan, NULL);
+}
+
+static void
+adagan_start (MsGan *gan)
+{
+  ensure_real_set (gan);
+  gan->round = 1;
+  gan->round_start = gan->iterations;
+  gan->n_frozen = 0;
+  gan->mix_w[0] = 1.0;   /* beta_1 = 1: the first generator alone */
+  set_data_weights (gan, NULL);
+}
+
+/* A generator of the run's architecture holding a copy of the current one's weights */
+static MsNet *
+copy_generator (MsGan *gan)
+{
+  MsRng scratch;
+  MsNet *g = NULL, *d = NULL;
+
+  ms_rng_seed (&scratch, 0);   /* the values are overwritten: keep the run's RNG untouched */
+  if (!ms_arch_build (&gan->arch, &scratch, &g, &d, NULL))
+    g_assert_not_reached ();   /* the same config built the current one */
+  ms_net_free (d);
+  ms_params_copy_data (ms_net_params (g), ms_net_params (gan->gen));
+  if (ms_net_buffers (g) != NULL)
+    ms_params_copy_data (ms_net_buffers (g), ms_net_buffers (gan->gen));
+  return g;
+}
+
+/* Makes gan->config's VEEGAN and AdaGAN state real: creates or frees their parts. */
+static gboolean
+apply_structure (MsGan             *gan,
+                 const MsGanConfig *config,
+                 GError           **error)
+{
+  gboolean want_ada = config->adagan_rounds > 1;
+
+  if (want_ada && gan->arch.pack > 1)
+    {
+      g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
+                           "AdaGAN cannot be combined with PacGAN packing: its reweighting "
+                           "scores single data points");
+      return FALSE;
+    }
+  if (config->veegan && gan->rec == NULL && !veegan_start (gan, error))
+    return FALSE;
+  if (!config->veegan)
+    veegan_stop (gan);
+  if (want_ada && !adagan_on (gan))
+    adagan_start (gan);
+  else if (!want_ada && adagan_on (gan))
+    adagan_stop (gan);
+  return TRUE;
 }
 
 /* The generator's batch: n * pack samples, recorded when @record. */
@@ -249,6 +529,78 @@ mean_of (const MsTensor *t)
   return t->numel ? acc / (double) t->numel : 0.0;
 }
 
+/* The objectives as engine ops (public for the fixture tests) ------------------------------ */
+
+MsTensor *
+ms_gan_loss_d (MsGraph    *g,
+               MsLossKind  kind,
+               MsTensor   *out_real,
+               MsTensor   *out_fake)
+{
+  if (kind == MS_LOSS_NSGAN || kind == MS_LOSS_MINIMAX)
+    return ms_add (g, ms_bce_with_logits_const (g, out_real, 1.0f),
+                   ms_bce_with_logits_const (g, out_fake, 0.0f));
+  return ms_sub (g, ms_mean (g, out_fake), ms_mean (g, out_real));
+}
+
+MsTensor *
+ms_gan_loss_g (MsGraph    *g,
+               MsLossKind  kind,
+               MsTensor   *out_fake)
+{
+  switch (kind)
+    {
+    case MS_LOSS_NSGAN:
+      return ms_bce_with_logits_const (g, out_fake, 1.0f);
+    case MS_LOSS_MINIMAX:   /* log(1 - sigmoid(l)) = -softplus(l) */
+      return ms_neg (g, ms_mean (g, ms_softplus (g, out_fake)));
+    default:
+      return ms_neg (g, ms_mean (g, out_fake));
+    }
+}
+
+MsTensor *
+ms_veegan_joint_input (MsGraph  *g,
+                       MsTensor *x,
+                       MsTensor *z)
+{
+  int rows = x->shape[0];
+
+  return ms_concat (g, ms_reshape (g, x, 2, (int[]) { rows, -1 }),
+                    ms_reshape (g, z, 2, (int[]) { rows, -1 }), 1);
+}
+
+MsTensor *
+ms_veegan_loss_d (MsGraph  *g,
+                  MsTensor *out_real_pairs,
+                  MsTensor *out_fake_pairs)
+{
+  return ms_add (g, ms_bce_with_logits_const (g, out_real_pairs, 1.0f),
+                 ms_bce_with_logits_const (g, out_fake_pairs, 0.0f));
+}
+
+MsTensor *
+ms_veegan_recon (MsGraph  *g,
+                 MsTensor *z,
+                 MsTensor *z_rec)
+{
+  return ms_mean (g, ms_row_sum (g, ms_square (g, ms_sub (g, z_rec, z))));
+}
+
+MsTensor *
+ms_veegan_loss_g (MsGraph   *g,
+                  MsTensor  *out_fake_pairs,
+                  MsTensor  *z,
+                  MsTensor  *z_rec,
+                  MsTensor **recon_out)
+{
+  MsTensor *recon = ms_veegan_recon (g, z, z_rec);
+
+  if (recon_out != NULL)
+    *recon_out = recon;
+  return ms_add (g, ms_neg (g, ms_mean (g, out_fake_pairs)), recon);
+}
+
 /* WGAN-GP: lambda * mean((||grad_xhat D(xhat)||_2 - 1)^2), xhat = eps real + (1 - eps) fake */
 static MsTensor *
 gradient_penalty (MsGan     *gan,
@@ -298,32 +650,137 @@ d_loss (MsGan     *gan,
                             : discriminate (gan, fake, FALSE);
   if (penalty != NULL)
     *penalty = 0.0;
-  switch (gan->config.loss)
+  loss = ms_gan_loss_d (g, gan->config.loss, out_real, out_fake);
+  if (gan->config.loss == MS_LOSS_WGAN_GP)
     {
-    case MS_LOSS_NSGAN:
-    case MS_LOSS_MINIMAX:
-      loss = ms_add (g, ms_bce_with_logits_const (g, out_real, 1.0f),
-                     ms_bce_with_logits_const (g, out_fake, 0.0f));
-      break;
-    case MS_LOSS_WGAN_CLIP:
-      loss = ms_sub (g, ms_mean (g, out_fake), ms_mean (g, out_real));
-      break;
-    case MS_LOSS_WGAN_GP:
-    default:
-      {
-        MsTensor *gp = gradient_penalty (gan, real, fake, params);
+      MsTensor *gp = gradient_penalty (gan, real, fake, params);
 
-        if (penalty != NULL)
-          *penalty = gp->data[0];
-        loss = ms_add (g, ms_sub (g, ms_mean (g, out_fake), ms_mean (g, out_real)), gp);
-      }
-      break;
+      if (penalty != NULL)
+        *penalty = gp->data[0];
+      loss = ms_add (g, loss, gp);
     }
   if (out_real_ret != NULL)
     *out_real_ret = out_real;
   if (out_fake_ret != NULL)
     *out_fake_ret = out_fake;
   return loss;
+}
+
+/* VEEGAN's steps ------------------------------------------------------------------------------ */
+
+/* @net's parameters as constant leaves into @p (the other side's step must not train it) */
+static MsTensor **
+const_params (MsGan *gan,
+              MsNet *net,
+              MsTensor **p)
+{
+  MsParams *params = ms_net_params (net);
+
+  for (guint i = 0; i < ms_params_count (params); i++)
+    p[i] = ms_params_tensor_const (gan->graph, params, (int) i);
+  return p;
+}
+
+/* The joint D on pairs (z, x): x (n * pack, ...), z (n * pack, z_dim) -> (n, 1) */
+static MsTensor *
+joint_forward (MsGan     *gan,
+               MsTensor  *x,
+               MsTensor  *z,
+               gboolean   constant_weights,
+               MsNetMode  mode)
+{
+  MsGraph *g = gan->graph;
+  int rows = x->shape[0] / gan->arch.pack;
+  MsTensor **pt = NULL, **ph = NULL;
+  MsTensor *feat;
+
+  if (constant_weights)
+    {
+      ph = const_params (gan, gan->jhead,
+                         g_newa (MsTensor *, ms_params_count (ms_net_params (gan->jhead))));
+      if (gan->jtrunk != NULL)
+        pt = const_params (gan, gan->jtrunk,
+                           g_newa (MsTensor *, ms_params_count (ms_net_params (gan->jtrunk))));
+    }
+  feat = gan->jtrunk != NULL ? ms_net_forward (gan->jtrunk, g, pack (gan, x), pt, mode, &gan->rng)
+                             : ms_reshape (g, x, 2, (int[]) { rows, -1 });
+  return ms_net_forward (gan->jhead, g,
+                         ms_veegan_joint_input (g, feat,
+                                                ms_reshape (g, z, 2, (int[]) { rows, -1 })),
+                         ph, mode, &gan->rng);
+}
+
+/* F(x) as a constant (only the generator step trains F, Algorithm 1 of the paper) */
+static MsTensor *
+reconstruct_const (MsGan     *gan,
+                   MsTensor  *x,
+                   MsNetMode  mode)
+{
+  MsGraph *g = gan->graph;
+  gboolean old = ms_graph_set_recording (g, FALSE);
+  MsTensor *zr = ms_net_forward (gan->rec, g, x, NULL, mode, &gan->rng);
+
+  ms_graph_set_recording (g, old);
+  return ms_tensor_wrap (g, zr->ndim, zr->shape, zr->data, NULL, FALSE);
+}
+
+/* D's logistic regression (the paper's O_LR): real pairs (F(x), x) against (z, G(z)) */
+static void
+veegan_d_step (MsGan    *gan,
+               MsTensor *real,
+               MsTensor *fake)
+{
+  MsGraph *g = gan->graph;
+  MsTensor *z = ms_tensor_wrap (g, 2, (int[]) { fake->shape[0], gan->z_dim }, gan->z_buf,
+                                NULL, FALSE);
+  MsTensor *out_real, *out_fake, *loss;
+  double nt = 0.0, nh;
+
+  out_real = joint_forward (gan, real, reconstruct_const (gan, real, MS_NET_TRAIN), FALSE,
+                            MS_NET_TRAIN);
+  out_fake = joint_forward (gan, fake, z, FALSE, MS_NET_TRAIN);
+  loss = ms_veegan_loss_d (g, out_real, out_fake);
+  if (gan->jtrunk != NULL)
+    ms_params_zero_grad (ms_net_params (gan->jtrunk));
+  ms_params_zero_grad (ms_net_params (gan->jhead));
+  ms_graph_backward (g, loss);
+  gan->stats.loss_d = loss->data[0];
+  gan->stats.d_real = mean_of (out_real);
+  gan->stats.d_fake = mean_of (out_fake);
+  gan->stats.penalty = 0.0;
+  if (gan->jtrunk != NULL)
+    {
+      nt = ms_params_grad_norm (ms_net_params (gan->jtrunk));
+      ms_optimizer_step (&gan->opt_jt, ms_net_params (gan->jtrunk));
+    }
+  nh = ms_params_grad_norm (ms_net_params (gan->jhead));
+  gan->stats.grad_norm_d = sqrt (nt * nt + nh * nh);
+  ms_optimizer_step (&gan->opt_jh, ms_net_params (gan->jhead));
+}
+
+/* G and F minimise the paper's O-hat: the adversarial term (-D', D' = -D_omega, see the
+ * header) plus the noise autoencoder's ||z - F(G(z))||^2; D enters as constants. */
+static void
+veegan_g_step (MsGan    *gan,
+               MsTensor *fake)
+{
+  MsGraph *g = gan->graph;
+  MsParams *pg = ms_net_params (gan->gen), *pr = ms_net_params (gan->rec);
+  MsTensor *z = ms_tensor_wrap (g, 2, (int[]) { fake->shape[0], gan->z_dim }, gan->z_buf,
+                                NULL, FALSE);
+  MsTensor *out, *zrec, *recon, *loss;
+
+  out = joint_forward (gan, fake, z, TRUE, MS_NET_TRAIN);
+  zrec = ms_net_forward (gan->rec, g, fake, NULL, MS_NET_TRAIN, &gan->rng);
+  loss = ms_veegan_loss_g (g, out, z, zrec, &recon);
+  ms_params_zero_grad (pg);
+  ms_params_zero_grad (pr);
+  ms_graph_backward (g, loss);
+  gan->stats.loss_g = loss->data[0];
+  gan->stats.recon = recon->data[0];
+  gan->stats.grad_norm_g = ms_params_grad_norm (pg);
+  ms_optimizer_step (&gan->opt_g, pg);
+  ms_optimizer_step (&gan->opt_r, pr);
 }
 
 static void
@@ -336,11 +793,16 @@ d_step_with (MsGan    *gan,
   MsTensor *real, *fake, *out_real, *out_fake, *loss;
 
   ensure_buffers (gan, n);
-  gan->sampler (gan->sampler_data, &gan->rng, n, gan->real_buf);
+  sample_real (gan, n, gan->real_buf, FALSE);
   real = ms_tensor_wrap (g, fake_recorded->ndim, fake_recorded->shape, gan->real_buf, NULL, FALSE);
   /* fake.detach() */
   fake = ms_tensor_wrap (g, fake_recorded->ndim, fake_recorded->shape, fake_recorded->data,
                          NULL, FALSE);
+  if (gan->rec != NULL)
+    {
+      veegan_d_step (gan, real, fake);
+      return;
+    }
   loss = d_loss (gan, real, fake, NULL, &out_real, &out_fake, &gan->stats.penalty);
   ms_params_zero_grad (pd);
   ms_graph_backward (g, loss);
@@ -526,23 +988,6 @@ unroll_discriminator (MsGan     *gan,
       p[i] = ms_tensor_wrap (g, p[i]->ndim, p[i]->shape, p[i]->data, NULL, FALSE);
 }
 
-static MsTensor *
-g_loss (MsGan    *gan,
-        MsTensor *out)
-{
-  MsGraph *g = gan->graph;
-
-  switch (gan->config.loss)
-    {
-    case MS_LOSS_NSGAN:
-      return ms_bce_with_logits_const (g, out, 1.0f);
-    case MS_LOSS_MINIMAX:   /* log(1 - sigmoid(l)) = -softplus(l) */
-      return ms_neg (g, ms_mean (g, ms_softplus (g, out)));
-    default:
-      return ms_neg (g, ms_mean (g, out));
-    }
-}
-
 /* @have_real: gan->real_buf holds the last D step's real batch (the unroll's minibatch). */
 static void
 g_step_with (MsGan    *gan,
@@ -552,6 +997,11 @@ g_step_with (MsGan    *gan,
   MsParams *pg = ms_net_params (gan->gen);
   MsTensor *out, *loss;
 
+  if (gan->rec != NULL)
+    {
+      veegan_g_step (gan, fake);
+      return;
+    }
   if (gan->config.unroll > 0)
     {
       guint np = ms_params_count (ms_net_params (gan->dis));
@@ -561,7 +1011,7 @@ g_step_with (MsGan    *gan,
       if (!have_real)
         {
           ensure_buffers (gan, fake->shape[0]);
-          gan->sampler (gan->sampler_data, &gan->rng, fake->shape[0], gan->real_buf);
+          sample_real (gan, fake->shape[0], gan->real_buf, FALSE);
         }
       real = ms_tensor_wrap (gan->graph, fake->ndim, fake->shape, gan->real_buf, NULL, FALSE);
       unroll_discriminator (gan, real, fake, p);
@@ -569,10 +1019,11 @@ g_step_with (MsGan    *gan,
     }
   else
     out = discriminate (gan, fake, TRUE);
-  loss = g_loss (gan, out);
+  loss = ms_gan_loss_g (gan->graph, gan->config.loss, out);
   ms_params_zero_grad (pg);
   ms_graph_backward (gan->graph, loss);
   gan->stats.loss_g = loss->data[0];
+  gan->stats.recon = 0.0;
   gan->stats.grad_norm_g = ms_params_grad_norm (pg);
   ms_optimizer_step (&gan->opt_g, pg);
 }
@@ -582,6 +1033,205 @@ ms_gan_step_g (MsGan *gan)
 {
   g_step_with (gan, generate (gan, TRUE), FALSE);
   ms_graph_reset (gan->graph);
+}
+
+/* AdaGAN's rounds ------------------------------------------------------------------------------ */
+
+gboolean
+ms_adagan_data_weights (const double *ratios,
+                        gsize         n,
+                        double        beta,
+                        double       *weights)
+{
+  g_autofree double *sorted = NULL;
+  double cum = 0.0, lambda = 0.0;
+  gboolean found = FALSE;
+
+  g_return_val_if_fail (n > 0 && beta > 0.0 && beta <= 1.0, FALSE);
+  sorted = g_memdup2 (ratios, n * sizeof (double));
+  qsort (sorted, n, sizeof (double), compare_doubles);
+  /* lambda* (eq. 18): the i for which (1 - beta) h_(i) <= lambda <= (1 - beta) h_(i+1), where
+   * lambda = (beta N + (1 - beta) sum_{j <= i} h_(j)) / i; it exists by Lemma 5 in theory,
+   * but D's estimate of h may not allow it, and then the weights stay uniform (adagan.py). */
+  for (gsize i = 0; i < n && !found; i++)
+    {
+      cum += sorted[i];
+      lambda = (beta * (double) n + (1.0 - beta) * cum) / (double) (i + 1);
+      if (i == n - 1)
+        found = lambda >= (1.0 - beta) * sorted[i];
+      else
+        found = lambda <= (1.0 - beta) * sorted[i + 1] && lambda >= (1.0 - beta) * sorted[i];
+    }
+  /* eq. 17: w_i = max(0, lambda - (1 - beta) h_i) / (N beta) */
+  for (gsize i = 0; i < n; i++)
+    weights[i] = !found ? 1.0 / (double) n
+                        : MAX (0.0, lambda - (1.0 - beta) * ratios[i]) / ((double) n * beta);
+  return found;
+}
+
+/* Component (0..n_frozen-1 frozen, n_frozen the current G) for a uniform @u */
+static int
+pick_component (MsGan  *gan,
+                int     n,           /* components to choose from */
+                double  u)
+{
+  double total = 0.0, acc = 0.0;
+
+  for (int c = 0; c < n; c++)
+    total += gan->mix_w[c];
+  for (int c = 0; c < n - 1; c++)
+    if (u * total < (acc += gan->mix_w[c]))
+      return c;
+  return n - 1;
+}
+
+int
+ms_gan_adagan_component (MsGan       *gan,
+                         const float *z)
+{
+  guint64 h = G_GUINT64_CONSTANT (0xcbf29ce484222325);
+  const guint8 *b = (const guint8 *) z;
+
+  if (!adagan_on (gan))
+    return 0;
+  /* FNV-1a over the noise's bytes, then splitmix64's finaliser: the same z always gets the
+   * same component, so a fixed-noise grid stays put between frames */
+  for (gsize i = 0; i < (gsize) gan->z_dim * sizeof (float); i++)
+    h = (h ^ b[i]) * G_GUINT64_CONSTANT (0x100000001b3);
+  h ^= h >> 30;
+  h *= G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  h ^= h >> 27;
+  h *= G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  h ^= h >> 31;
+  return pick_component (gan, gan->n_frozen + 1, (double) (h >> 11) * 0x1.0p-53);
+}
+
+/* Samples of the components @which[i] (0..n_frozen) for the n rows of @z, evaluation mode */
+static void
+mixture_forward (MsGan       *gan,
+                 const float *z,
+                 int          n,
+                 const int   *which,
+                 float       *out)
+{
+  MsGraph *g = gan->graph;
+  gboolean old = ms_graph_set_recording (g, FALSE);
+  int *rows = ms_arena_alloc (ms_graph_arena (g), (gsize) n * sizeof (int));
+  gsize zd = (gsize) gan->z_dim, xd = gan->data_size;
+
+  for (int c = 0; c <= gan->n_frozen; c++)
+    {
+      MsNet *net = c < gan->n_frozen ? gan->comp[c] : gan->gen;
+      MsTensor *zt, *y;
+      int m = 0;
+
+      for (int i = 0; i < n; i++)
+        if (which[i] == c)
+          rows[m++] = i;
+      if (m == 0)
+        continue;
+      zt = ms_tensor_new (g, 2, (int[]) { m, gan->z_dim });
+      for (int j = 0; j < m; j++)
+        memcpy (zt->data + j * zd, z + rows[j] * zd, zd * sizeof (float));
+      y = ms_net_forward (net, g, zt, NULL, MS_NET_EVAL, NULL);
+      for (int j = 0; j < m; j++)
+        memcpy (out + rows[j] * xd, y->data + j * xd, xd * sizeof (float));
+    }
+  ms_graph_set_recording (g, old);
+}
+
+/* The paper's classifier between the data (uniform) and the mixture P_t: the last D, trained
+ * on for a few more steps against samples of P_t rather than of the last generator alone,
+ * always with the logistic loss so that (1 - D) / D estimates dP_t / dP_data. */
+static void
+adagan_train_classifier (MsGan *gan)
+{
+  MsGraph *g = gan->graph;
+  MsParams *pd = ms_net_params (gan->dis);
+  int n = gan->config.batch;
+  int steps = MIN (gan->config.adagan_round_iters, ADAGAN_CLASSIFIER_STEPS);
+  int *which;
+  int shape[MS_MAX_DIMS] = { n, };
+
+  memcpy (shape + 1, gan->arch.data_shape, gan->arch.data_ndim * sizeof (int));
+  ensure_buffers (gan, n);
+  for (int s = 0; s < steps; s++)
+    {
+      MsTensor *real, *fake, *loss;
+
+      which = ms_arena_alloc (ms_graph_arena (g), (gsize) n * sizeof (int));
+      sample_real (gan, n, gan->real_buf, TRUE);
+      ms_rng_fill_normal (&gan->rng, gan->z_buf, (gsize) n * gan->z_dim, 0.0f, 1.0f);
+      for (int i = 0; i < n; i++)
+        which[i] = pick_component (gan, gan->n_frozen, (double) ms_rng_uniform (&gan->rng));
+      fake = ms_tensor_new (g, gan->arch.data_ndim + 1, shape);
+      mixture_forward (gan, gan->z_buf, n, which, fake->data);
+      real = ms_tensor_wrap (g, gan->arch.data_ndim + 1, shape, gan->real_buf, NULL, FALSE);
+      loss = ms_gan_loss_d (g, MS_LOSS_NSGAN, discriminate (gan, real, FALSE),
+                            discriminate (gan, fake, FALSE));
+      ms_params_zero_grad (pd);
+      ms_graph_backward (g, loss);
+      ms_optimizer_step (&gan->opt_d, pd);
+      ms_graph_reset (g);
+    }
+}
+
+/* h(x_i) = dP_t / dP_data (x_i) ~ (1 - D) / D = exp(-logit) for every real point */
+static double *
+adagan_ratios (MsGan *gan)
+{
+  MsGraph *g = gan->graph;
+  double *h = g_new (double, gan->n_points);
+  int shape[MS_MAX_DIMS];
+
+  ensure_buffers (gan, ADAGAN_SCORE_CHUNK);
+  memcpy (shape + 1, gan->arch.data_shape, gan->arch.data_ndim * sizeof (int));
+  for (gsize i = 0; i < gan->n_points; i += ADAGAN_SCORE_CHUNK)
+    {
+      int m = (int) MIN (ADAGAN_SCORE_CHUNK, gan->n_points - i);
+      gboolean old = ms_graph_set_recording (g, FALSE);
+      MsTensor *x, *y;
+
+      for (int j = 0; j < m; j++)
+        gan->idx_buf[j] = (guint32) (i + j);
+      gan->getter (gan->getter_data, gan->idx_buf, m, gan->real_buf);
+      shape[0] = m;
+      x = ms_tensor_wrap (g, gan->arch.data_ndim + 1, shape, gan->real_buf, NULL, FALSE);
+      y = ms_net_forward (gan->dis, g, x, NULL, MS_NET_EVAL, NULL);
+      for (int j = 0; j < m; j++)
+        h[i + j] = exp (-CLAMP ((double) y->data[j], -60.0, 60.0));
+      ms_graph_set_recording (g, old);
+      ms_graph_reset (g);
+    }
+  return h;
+}
+
+/* End of round t: G_t joins the mixture, the data are reweighted for beta_{t+1} = 1/(t+1)
+ * (the paper's uniform heuristic: every component ends with the same weight), and a fresh
+ * G and D (drawn from the run's RNG, optimizer state reset) start round t+1. */
+static void
+adagan_next_round (MsGan *gan)
+{
+  int t = gan->round;
+  double beta = 1.0 / (double) (t + 1);
+  g_autofree double *h = NULL;
+  g_autofree double *w = g_new (double, gan->n_points);
+
+  gan->comp[gan->n_frozen++] = copy_generator (gan);
+  adagan_train_classifier (gan);
+  h = adagan_ratios (gan);
+  if (!ms_adagan_data_weights (h, gan->n_points, beta, w))
+    g_debug ("AdaGAN round %d: no lambda* for D's ratios, uniform data weights", t + 1);
+  set_data_weights (gan, w);
+  for (int c = 0; c < gan->n_frozen; c++)
+    gan->mix_w[c] *= 1.0 - beta;
+  gan->mix_w[gan->n_frozen] = beta;
+  ms_net_reinit (gan->gen, init_scheme (gan), &gan->rng);
+  ms_net_reinit (gan->dis, init_scheme (gan), &gan->rng);
+  ms_optimizer_reset (&gan->opt_g, ms_net_params (gan->gen));
+  ms_optimizer_reset (&gan->opt_d, ms_net_params (gan->dis));
+  gan->round = t + 1;
+  gan->round_start = gan->iterations;
 }
 
 void
@@ -598,6 +1248,9 @@ ms_gan_iteration (MsGan *gan)
       ms_graph_reset (gan->graph);
     }
   gan->iterations++;
+  if (adagan_on (gan) && gan->round < gan->config.adagan_rounds
+      && gan->iterations - gan->round_start >= gan->config.adagan_round_iters)
+    adagan_next_round (gan);
 }
 
 gboolean
@@ -605,7 +1258,7 @@ ms_gan_set_config (MsGan             *gan,
                    const MsGanConfig *config,
                    GError           **error)
 {
-  if (!ms_gan_config_validate (config, error))
+  if (!ms_gan_config_validate (config, error) || !apply_structure (gan, config, error))
     return FALSE;
   gan->config = *config;
   return TRUE;
@@ -619,10 +1272,21 @@ ms_gan_set_optim (MsGan               *gan,
 {
   if (!ms_optim_config_validate (config, error))
     return FALSE;
+  /* F follows G's settings, the joint D follows D's */
   if (generator)
-    ms_optimizer_set_config (&gan->opt_g, ms_net_params (gan->gen), config, NULL);
+    {
+      ms_optimizer_set_config (&gan->opt_g, ms_net_params (gan->gen), config, NULL);
+      if (gan->rec != NULL)
+        ms_optimizer_set_config (&gan->opt_r, ms_net_params (gan->rec), config, NULL);
+    }
   else
-    ms_optimizer_set_config (&gan->opt_d, ms_net_params (gan->dis), config, NULL);
+    {
+      ms_optimizer_set_config (&gan->opt_d, ms_net_params (gan->dis), config, NULL);
+      if (gan->jtrunk != NULL)
+        ms_optimizer_set_config (&gan->opt_jt, ms_net_params (gan->jtrunk), config, NULL);
+      if (gan->jhead != NULL)
+        ms_optimizer_set_config (&gan->opt_jh, ms_net_params (gan->jhead), config, NULL);
+    }
   return TRUE;
 }
 
@@ -634,10 +1298,22 @@ ms_gan_generate (MsGan       *gan,
 {
   MsGraph *g = gan->graph;
   gboolean old = ms_graph_set_recording (g, FALSE);
-  MsTensor *tz = ms_tensor_from_data (g, 2, (int[]) { n, gan->z_dim }, z);
-  MsTensor *y = ms_net_forward (gan->gen, g, tz, NULL, MS_NET_EVAL, NULL);
 
-  memcpy (out, y->data, y->numel * sizeof (float));
+  if (adagan_on (gan) && gan->n_frozen > 0)
+    {
+      int *which = ms_arena_alloc (ms_graph_arena (g), (gsize) n * sizeof (int));
+
+      for (int i = 0; i < n; i++)
+        which[i] = ms_gan_adagan_component (gan, z + (gsize) i * gan->z_dim);
+      mixture_forward (gan, z, n, which, out);
+    }
+  else
+    {
+      MsTensor *tz = ms_tensor_from_data (g, 2, (int[]) { n, gan->z_dim }, z);
+      MsTensor *y = ms_net_forward (gan->gen, g, tz, NULL, MS_NET_EVAL, NULL);
+
+      memcpy (out, y->data, y->numel * sizeof (float));
+    }
   ms_graph_set_recording (g, old);
   ms_graph_reset (g);
 }
@@ -656,7 +1332,10 @@ ms_gan_discriminate (MsGan       *gan,
   g_return_if_fail (gan->arch.pack == 1);
   memcpy (shape + 1, gan->arch.data_shape, gan->arch.data_ndim * sizeof (int));
   tx = ms_tensor_from_data (g, gan->arch.data_ndim + 1, shape, x);
-  y = ms_net_forward (gan->dis, g, tx, NULL, MS_NET_EVAL, NULL);
+  if (gan->rec != NULL)   /* D'(F(x), x): high for data, as the plain D */
+    y = joint_forward (gan, tx, reconstruct_const (gan, tx, MS_NET_EVAL), TRUE, MS_NET_EVAL);
+  else
+    y = ms_net_forward (gan->dis, g, tx, NULL, MS_NET_EVAL, NULL);
   memcpy (out, y->data, y->numel * sizeof (float));
   ms_graph_set_recording (g, old);
   ms_graph_reset (g);
@@ -721,4 +1400,251 @@ MsGraph *
 ms_gan_graph (MsGan *gan)
 {
   return gan->graph;
+}
+
+MsNet *
+ms_gan_reconstructor (MsGan *gan)
+{
+  return gan->rec;
+}
+
+int
+ms_gan_adagan_round (MsGan *gan)
+{
+  return gan->round;
+}
+
+int
+ms_gan_adagan_n_components (MsGan *gan)
+{
+  return adagan_on (gan) ? gan->n_frozen + 1 : 0;
+}
+
+int
+ms_gan_adagan_weights (MsGan  *gan,
+                       double *out)
+{
+  int n = ms_gan_adagan_n_components (gan);
+
+  if (out != NULL)
+    memcpy (out, gan->mix_w, n * sizeof (double));
+  return n;
+}
+
+const double *
+ms_gan_adagan_data_weights (MsGan *gan,
+                            gsize *n_points)
+{
+  if (n_points != NULL)
+    *n_points = adagan_on (gan) ? gan->n_points : 0;
+  return gan->data_w;
+}
+
+void
+ms_gan_set_real_set (MsGan        *gan,
+                     gsize         n_points,
+                     MsRealGetter  getter,
+                     gpointer      user_data)
+{
+  g_return_if_fail (n_points > 0 && n_points <= G_MAXUINT32 && getter != NULL);
+  g_return_if_fail (!adagan_on (gan) || gan->n_points == n_points);
+
+  g_clear_pointer (&gan->own_points, g_free);
+  gan->n_points = n_points;
+  gan->getter = getter;
+  gan->getter_data = user_data;
+}
+
+/* Checkpoints ------------------------------------------------------------------------------ */
+
+#define GAN_STATE_VERSION 1
+
+/* Raw, like the session's own blob: snapshots are read back by the same build. */
+typedef struct
+{
+  guint32     version;
+  guint32     own_points;        /* the finite set was drawn by the GAN (own_rng) */
+  MsGanConfig config;
+  gint64      iterations;
+  gint64      round_start;
+  gint32      round;
+  gint32      n_frozen;
+  double      mix_w[MS_GAN_MAX_ADAGAN_ROUNDS + 1];
+  guint64     n_points;
+  guint32     has_data_w;
+  guint32     pad;
+  MsRng       own_rng;
+} GanState;
+
+static void
+add_net (MsCheckpointWriter *w,
+         const char         *name,
+         MsNet              *net,
+         const MsOptimizer  *opt)
+{
+  g_autofree char *buffers = g_strconcat (name, ".buffers", NULL);
+  g_autofree char *optim = g_strconcat (name, ".optim", NULL);
+
+  ms_checkpoint_writer_add_params (w, name, ms_net_params (net), opt != NULL);
+  if (ms_net_buffers (net) != NULL)
+    ms_checkpoint_writer_add_params (w, buffers, ms_net_buffers (net), FALSE);
+  if (opt != NULL)
+    ms_checkpoint_writer_add_optimizer (w, optim, opt);
+}
+
+static gboolean
+restore_net (const MsCheckpoint *ck,
+             const char         *name,
+             MsNet              *net,
+             MsOptimizer        *opt,
+             GError            **error)
+{
+  g_autofree char *buffers = g_strconcat (name, ".buffers", NULL);
+  g_autofree char *optim = g_strconcat (name, ".optim", NULL);
+
+  return ms_checkpoint_restore_params (ck, name, ms_net_params (net), opt != NULL, error)
+         && (ms_net_buffers (net) == NULL
+             || ms_checkpoint_restore_params (ck, buffers, ms_net_buffers (net), FALSE, error))
+         && (opt == NULL || ms_checkpoint_restore_optimizer (ck, optim, opt, error));
+}
+
+void
+ms_gan_save (MsGan              *gan,
+             MsCheckpointWriter *w)
+{
+  GanState st;
+
+  memset (&st, 0, sizeof st);
+  st.version = GAN_STATE_VERSION;
+  st.own_points = gan->own_points != NULL;
+  st.config = gan->config;
+  st.iterations = gan->iterations;
+  st.round_start = gan->round_start;
+  st.round = gan->round;
+  st.n_frozen = gan->n_frozen;
+  memcpy (st.mix_w, gan->mix_w, sizeof st.mix_w);
+  st.n_points = gan->n_points;
+  st.has_data_w = gan->data_w != NULL;
+  st.own_rng = gan->own_rng;
+  ms_checkpoint_writer_add (w, "gan.state", MS_CHECKPOINT_TYPE_BLOB, &st, sizeof st);
+  add_net (w, "generator", gan->gen, &gan->opt_g);
+  add_net (w, "discriminator", gan->dis, &gan->opt_d);
+  ms_checkpoint_writer_add_rng (w, "rng", &gan->rng);
+  if (gan->rec != NULL)
+    {
+      add_net (w, "veegan.reconstructor", gan->rec, &gan->opt_r);
+      add_net (w, "veegan.discriminator", gan->jhead, &gan->opt_jh);
+      if (gan->jtrunk != NULL)
+        add_net (w, "veegan.discriminator.trunk", gan->jtrunk, &gan->opt_jt);
+    }
+  for (int c = 0; c < gan->n_frozen; c++)
+    {
+      g_autofree char *name = g_strdup_printf ("adagan.component.%d", c);
+
+      add_net (w, name, gan->comp[c], NULL);
+    }
+  if (gan->data_w != NULL)
+    ms_checkpoint_writer_add (w, "adagan.data-weights", MS_CHECKPOINT_TYPE_BLOB, gan->data_w,
+                              gan->n_points * sizeof (double));
+}
+
+gboolean
+ms_gan_load (MsGan              *gan,
+             const MsCheckpoint *ck,
+             GError            **error)
+{
+  const GanState *stp;
+  GanState st;
+  gsize len = 0;
+  const double *dw = NULL;
+
+  stp = ms_checkpoint_lookup (ck, "gan.state", MS_CHECKPOINT_TYPE_BLOB, &len, error);
+  if (stp == NULL)
+    return FALSE;
+  if (len != sizeof st)
+    {
+      g_set_error_literal (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_INVALID,
+                           "the checkpoint's GAN state has the wrong size");
+      return FALSE;
+    }
+  memcpy (&st, stp, sizeof st);   /* the payload is not aligned */
+  if (st.version != GAN_STATE_VERSION || st.round < 0 || st.n_frozen < 0
+      || st.n_frozen > MS_GAN_MAX_ADAGAN_ROUNDS - 1 || (st.round > 0) != (st.n_points > 0)
+      || (st.round == 0 && st.n_frozen > 0) || st.n_points > G_MAXUINT32)
+    {
+      g_set_error_literal (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_INVALID,
+                           "the checkpoint's GAN state is malformed");
+      return FALSE;
+    }
+  if (!ms_gan_config_validate (&st.config, error))
+    return FALSE;
+  if (st.round > 0 && !st.own_points && (gan->own_points != NULL || gan->n_points != st.n_points))
+    {
+      g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_MISMATCH,
+                   "the checkpoint's AdaGAN data set has %" G_GUINT64_FORMAT " points, this "
+                   "run's %" G_GSIZE_FORMAT, st.n_points, gan->n_points);
+      return FALSE;
+    }
+  if (st.has_data_w)
+    {
+      dw = ms_checkpoint_lookup (ck, "adagan.data-weights", MS_CHECKPOINT_TYPE_BLOB, &len, error);
+      if (dw == NULL)
+        return FALSE;
+      if (len != st.n_points * sizeof (double))
+        {
+          g_set_error_literal (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_INVALID,
+                               "the checkpoint's AdaGAN data weights have the wrong size");
+          return FALSE;
+        }
+    }
+
+  /* The structure first (VEEGAN's networks, AdaGAN's components), then every value */
+  adagan_stop (gan);
+  if (!apply_structure (gan, &st.config, error))
+    return FALSE;
+  if (st.round > 0)
+    {
+      if (st.own_points && (gan->own_points == NULL
+                            || memcmp (&gan->own_rng, &st.own_rng, sizeof st.own_rng) != 0))
+        draw_own_points (gan, &st.own_rng);
+      if (gan->n_points != st.n_points)
+        {
+          g_set_error_literal (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_MISMATCH,
+                               "the checkpoint's AdaGAN data set differs from this run's");
+          return FALSE;
+        }
+      for (int c = 0; c < st.n_frozen; c++)
+        gan->comp[c] = copy_generator (gan);
+      gan->n_frozen = st.n_frozen;
+      gan->round = st.round;
+      gan->round_start = st.round_start;
+      memcpy (gan->mix_w, st.mix_w, sizeof st.mix_w);
+      if (dw != NULL)
+        {
+          g_autofree double *copy = g_memdup2 (dw, len);   /* aligned */
+
+          set_data_weights (gan, copy);
+        }
+    }
+  if (!restore_net (ck, "generator", gan->gen, &gan->opt_g, error)
+      || !restore_net (ck, "discriminator", gan->dis, &gan->opt_d, error)
+      || !ms_checkpoint_restore_rng (ck, "rng", &gan->rng, error))
+    return FALSE;
+  if (gan->rec != NULL
+      && (!restore_net (ck, "veegan.reconstructor", gan->rec, &gan->opt_r, error)
+          || !restore_net (ck, "veegan.discriminator", gan->jhead, &gan->opt_jh, error)
+          || (gan->jtrunk != NULL
+              && !restore_net (ck, "veegan.discriminator.trunk", gan->jtrunk, &gan->opt_jt,
+                               error))))
+    return FALSE;
+  for (int c = 0; c < gan->n_frozen; c++)
+    {
+      g_autofree char *name = g_strdup_printf ("adagan.component.%d", c);
+
+      if (!restore_net (ck, name, gan->comp[c], NULL, error))
+        return FALSE;
+    }
+  gan->config = st.config;
+  gan->iterations = st.iterations;
+  return TRUE;
 }
