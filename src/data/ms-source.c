@@ -172,3 +172,26 @@ ms_data_source_sample (gpointer  data,
   else
     ms_dataset_sample_batch (src->train, rng, n, out, NULL);
 }
+
+gsize
+ms_data_source_n_points (const MsDataSource *src)
+{
+  return src->train != NULL ? src->train->n : 0;
+}
+
+void
+ms_data_source_get_points (gpointer       data,
+                           const guint32 *indices,
+                           int            n,
+                           float         *out)
+{
+  MsDataSource *src = data;
+  gsize size = ms_data_source_size (src);
+
+  g_return_if_fail (src->train != NULL);
+  for (int i = 0; i < n; i++)
+    {
+      g_return_if_fail (indices[i] < src->train->n);
+      ms_dataset_get_images_float (src->train, indices[i], 1, out + (gsize) i * size, TRUE);
+    }
+}

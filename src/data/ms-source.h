@@ -44,6 +44,18 @@ void          ms_data_source_sample    (gpointer      src,
                                         int           n,
                                         float        *out);
 
+/* The finite training set, for methods that weight its points (AdaGAN): the training split's
+ * size for image sets; 0 for 2-D mixtures, which have no finite set (AdaGAN then draws its own
+ * fixed sample from the mixture with the run's RNG). */
+gsize         ms_data_source_n_points  (const MsDataSource *src);
+/* Copies training points @indices[0..n) (each < ms_data_source_n_points()) into @out, as
+ * ms_data_source_sample() scales them.  Matches MsRealGetter (ms-gan.h), with the source as
+ * user data. */
+void          ms_data_source_get_points (gpointer       src,
+                                         const guint32 *indices,
+                                         int            n,
+                                         float         *out);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsDataSource, ms_data_source_free)
 
 G_END_DECLS
