@@ -1,0 +1,109 @@
+/* ms-plot-collapse.c: the collapse detector's state over a run, and as a badge
+ *
+ * Copyright 2026 The ModeScope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+
+#include <glib/gi18n.h>
+
+#include "ms-plot-private.h"
+
+void
+ms_plot_collapse_strip (cairo_t            *cr,
+                        double              width,
+                        double              height,
+                        const MsCurvePoint *points,
+                        guint               n,
+                        gint64              x_min,
+                        gint64              x_max,
+                        const MsPlotStyle  *style)
+{
+  double scale;
+  int prev = -1;
+
+  g_return_if_fail (cr != NULL && style != NULL);
+  g_return_if_fail (n == 0 || points != NULL);
+
+  cairo_save (cr);
+  _ms_plot_background (cr, width, height, style);
+
+  if (x_min >= x_max)
+    {
+      x_min = n > 0 ? points[0].iteration : 0;
+      x_max = n > 0 ? points[n - 1].iteration : 1;
+      if (x_max <= x_min)
+        x_max = x_min + 1;
+    }
+  scale = width / (double) (x_max - x_min);
+
+  /* Not evaluated yet: a faint track */
+  _ms_plot_set_color (cr, style->grid);
+  cairo_rectangle (cr, 0, 0, width, height);
+  cairo_fill (cr);
+
+  /* Each evaluated point's state holds until the next evaluated point (or the last point) */
+  for (guint i = 0; i <= n; i++)
+    {
+      if (i < n && !points[i].has_eval)
+        continue;
+      if (prev >= 0)
+        {
+          gint64 a = points[prev].iteration;
+          gint64 b = i < n ? points[i].iteration : MAX (points[n - 1].iteration, a + 1);
+          double xa = CLAMP ((a - x_min) * scale, 0, width);
+          double xb = CLAMP ((b - x_min) * scale, 0, width);
+
+          if (xb > xa)
+            {
+              _ms_plot_set_color (cr, ms_plot_style_state_color (style,
+                                                                 points[prev].collapse_state));
+              /* Overlap by a fraction of a pixel so no seam shows between segments */
+              cairo_rectangle (cr, xa, 0, MIN (xb - xa + 0.5, width - xa), height);
+              cairo_fill (cr);
+            }
+        }
+      prev = (int) i;
+    }
+  cairo_restore (cr);
+}
+
+void
+ms_plot_collapse_badge (cairo_t           *cr,
+                        double             width,
+                        double             height,
+                        MsCollapseState    state,
+                        const char        *reason,
+                        const MsPlotStyle *style)
+{
+  double fs, dot, x;
+  const char *label = ms_collapse_state_get_label (state);
+
+  g_return_if_fail (cr != NULL && style != NULL);
+
+  cairo_save (cr);
+  _ms_plot_background (cr, width, height, style);
+  fs = _ms_plot_font_px (style, MS_PLOT_FONT_LARGE);
+  dot = fs * 0.7;
+  x = fs * 0.3;
+
+  _ms_plot_set_color (cr, ms_plot_style_state_color (style, state));
+  cairo_arc (cr, x + dot / 2, fs * 0.2 + fs / 2, dot / 2, 0, 2 * G_PI);
+  cairo_fill (cr);
+
+  _ms_plot_font (cr, style, MS_PLOT_FONT_LARGE, TRUE);
+  _ms_plot_text (cr, x + dot * 1.5, fs * 0.2, 0.0, 0.0, label);
+
+  if (reason != NULL && *reason != '\0')
+    {
+      g_autofree char *shown = NULL;
+
+      _ms_plot_font (cr, style, MS_PLOT_FONT_NORMAL, FALSE);
+      _ms_plot_set_color (cr, style->foreground);
+      shown = _ms_plot_elide (cr, reason, width - x * 2);
+      _ms_plot_text (cr, x, fs * 1.45, 0.0, 0.0, shown);
+    }
+  cairo_restore (cr);
+}
