@@ -383,6 +383,7 @@ sample_real (MsGan *gan,
       gan->sampler (gan->sampler_data, &gan->rng, n, out);
       return;
     }
+  ensure_real_set (gan);   /* drawn when first needed, so that an owner can attach its own */
   for (int i = 0; i < n; i++)
     gan->idx_buf[i] = uniform || gan->data_cum == NULL
                         ? ms_rng_below (&gan->rng, (guint32) gan->n_points)
@@ -404,7 +405,6 @@ adagan_stop (MsGan *gan)
 static void
 adagan_start (MsGan *gan)
 {
-  ensure_real_set (gan);
   gan->round = 1;
   gan->round_start = gan->iterations;
   gan->n_frozen = 0;
@@ -1447,7 +1447,8 @@ ms_gan_set_real_set (MsGan        *gan,
                      gpointer      user_data)
 {
   g_return_if_fail (n_points > 0 && n_points <= G_MAXUINT32 && getter != NULL);
-  g_return_if_fail (!adagan_on (gan) || gan->n_points == n_points);
+  /* the data weights index the set they were computed on */
+  g_return_if_fail (gan->data_w == NULL || gan->n_points == n_points);
 
   g_clear_pointer (&gan->own_points, g_free);
   gan->n_points = n_points;
@@ -1569,8 +1570,9 @@ ms_gan_load (MsGan              *gan,
     }
   memcpy (&st, stp, sizeof st);   /* the payload is not aligned */
   if (st.version != GAN_STATE_VERSION || st.round < 0 || st.n_frozen < 0
-      || st.n_frozen > MS_GAN_MAX_ADAGAN_ROUNDS - 1 || (st.round > 0) != (st.n_points > 0)
-      || (st.round == 0 && st.n_frozen > 0) || st.n_points > G_MAXUINT32)
+      || st.n_frozen > MS_GAN_MAX_ADAGAN_ROUNDS - 1 || (st.round == 0 && st.n_frozen > 0)
+      || st.n_points > G_MAXUINT32 || (st.has_data_w && st.n_points == 0)
+      || (st.own_points && st.n_points == 0))
     {
       g_set_error_literal (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_INVALID,
                            "the checkpoint's GAN state is malformed");
@@ -1578,7 +1580,8 @@ ms_gan_load (MsGan              *gan,
     }
   if (!ms_gan_config_validate (&st.config, error))
     return FALSE;
-  if (st.round > 0 && !st.own_points && (gan->own_points != NULL || gan->n_points != st.n_points))
+  if (st.round > 0 && !st.own_points && st.n_points > 0
+      && (gan->own_points != NULL || gan->n_points != st.n_points))
     {
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_MISMATCH,
                    "the checkpoint's AdaGAN data set has %" G_GUINT64_FORMAT " points, this "
@@ -1607,7 +1610,14 @@ ms_gan_load (MsGan              *gan,
       if (st.own_points && (gan->own_points == NULL
                             || memcmp (&gan->own_rng, &st.own_rng, sizeof st.own_rng) != 0))
         draw_own_points (gan, &st.own_rng);
-      if (gan->n_points != st.n_points)
+      else if (st.n_points == 0 && gan->own_points != NULL)
+        {
+          /* saved before the set was drawn: draw it at the same point again */
+          g_clear_pointer (&gan->own_points, g_free);
+          gan->getter = NULL;
+          gan->n_points = 0;
+        }
+      if (st.n_points > 0 && gan->n_points != st.n_points)
         {
           g_set_error_literal (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_MISMATCH,
                                "the checkpoint's AdaGAN data set differs from this run's");

@@ -36,8 +36,8 @@
  *
  * AdaGAN (config.adagan_rounds R > 1, Tolstikhin et al. 2017): training runs in rounds of
  * adagan_round_iters iterations on a finite real set (ms_gan_set_real_set(), or else 65,536
- * points the GAN draws once from the sampler with a sub-stream of the run's RNG, the paper's
- * finite sample; at most 2^24 floats for images).  At the end of round t < R: the generator
+ * points the GAN draws once, at AdaGAN's first step, from the sampler with a sub-stream of the
+ * run's RNG: the paper's finite sample; at most 2^24 floats for images).  At the end of round t < R: the generator
  * joins the mixture (the mixture weights follow beta_t = 1/t, so all components end equal);
  * the last D is trained on for min(adagan_round_iters, 200) logistic steps between the data
  * (uniform) and samples of the mixture, so that h = (1 - D) / D = exp(-logit) estimates
@@ -166,8 +166,9 @@ MsGraph    *ms_gan_graph             (MsGan *gan);
 MsNet      *ms_gan_reconstructor     (MsGan *gan);
 
 /* AdaGAN.  The finite real set (e.g. ms_data_source_get_points() on an image source); call it
- * before AdaGAN starts (or before ms_gan_load()); @user_data must outlive the GAN.  Without
- * one, AdaGAN draws its own finite sample from the sampler. */
+ * right after ms_gan_new() (before the first iteration and before ms_gan_load()), it cannot
+ * change once the data are reweighted; @user_data must outlive the GAN.  Without one, AdaGAN
+ * draws its own finite sample from the sampler at its first step. */
 void        ms_gan_set_real_set      (MsGan *gan, gsize n_points, MsRealGetter getter,
                                       gpointer user_data);
 /* The current round, 1-based; 0 when AdaGAN is off */

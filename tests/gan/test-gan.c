@@ -992,9 +992,11 @@ test_adagan_rounds (void)
   g_assert_cmpint (ms_gan_adagan_round (gan), ==, 1);
   g_assert_cmpint (ms_gan_adagan_n_components (gan), ==, 1);
   g_assert_null (ms_gan_adagan_data_weights (gan, &n));
-  g_assert_cmpuint (n, ==, 65536);
+  g_assert_cmpuint (n, ==, 0);   /* the finite sample is drawn when first needed */
   for (int i = 0; i < 4; i++)
     ms_gan_iteration (gan);
+  g_assert_null (ms_gan_adagan_data_weights (gan, &n));
+  g_assert_cmpuint (n, ==, 65536);
   g_assert_cmpint (ms_gan_adagan_round (gan), ==, 1);
   ms_gan_iteration (gan);
   g_assert_cmpint (ms_gan_adagan_round (gan), ==, 2);
@@ -1151,8 +1153,9 @@ test_adagan_save_load (void)
   /* mid-round 2 -> round 3 and past the end; into an AdaGAN and into a plain GAN */
   check_round_trip (&ada, &ada, 6, 9);
   check_round_trip (&ada, &plain, 6, 9);
-  /* before the first round ends (uniform weights) */
+  /* before the first round ends (uniform weights), and before the first step */
   check_round_trip (&ada, &plain, 2, 5);
+  check_round_trip (&ada, &ada, 0, 5);
 }
 
 static void
@@ -1200,12 +1203,9 @@ test_adagan_images (void)
 
   g_assert_no_error (error);
   c.batch = 16;
-  c.adagan_rounds = 0;
   gan = ms_gan_new (&a, &c, &o, &o, 1, ms_data_source_sample, src, &error);
   g_assert_no_error (error);
   ms_gan_set_real_set (gan, ms_data_source_n_points (src), ms_data_source_get_points, src);
-  c.adagan_rounds = 2;
-  g_assert_true (ms_gan_set_config (gan, &c, &error));
   for (int i = 0; i < 3; i++)
     ms_gan_iteration (gan);
   g_assert_cmpint (ms_gan_adagan_round (gan), ==, 2);
