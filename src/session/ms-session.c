@@ -14,10 +14,10 @@
 
 #include "ms-checkpoint.h"
 #include "ms-classifier.h"
-#include "ms-session.h"
+#include "ms-session-private.h"
 #include "ms-source.h"
 
-#define EVAL_CHUNK 100
+#define EVAL_CHUNK 2500   /* generator samples per call when evaluating */
 #define NO_TRUNCATE G_MAXINT64
 #define N_REAL_POINTS 512
 
@@ -187,6 +187,7 @@ typedef enum
   CMD_SNAPSHOT,
   CMD_RESTORE,
   CMD_SET_EVAL_EVERY,
+  CMD_EXPORT,
   CMD_STOP,
 } CommandKind;
 
@@ -201,6 +202,8 @@ struct _MsSessionCommand
   MsOptimConfig      optim;
   MsGanConfig        gan;
   MsSessionSettings *settings;
+  TrainerExportFunc  export_done;   /* CMD_EXPORT */
+  gpointer           export_data;
 };
 
 static MsSessionCommand *
@@ -327,6 +330,9 @@ ms_session_command_free (MsSessionCommand *command)
 {
   if (command == NULL)
     return;
+  /* An export request dropped unanswered (the session is going away) */
+  if (command->kind == CMD_EXPORT && command->export_done != NULL)
+    command->export_done (NULL, command->export_data);
   if (command->settings != NULL)
     {
       ms_session_settings_clear (command->settings);
@@ -337,8 +343,8 @@ ms_session_command_free (MsSessionCommand *command)
 
 /* Events, frames ----------------------------------------------------------------------- */
 
-static MsSessionEvent *
-event_new (gint64              iteration,
+MsSessionEvent *
+_ms_session_event_new (gint64              iteration,
            MsSessionEventKind  kind,
            guint               command_id,
            char               *label)
@@ -352,8 +358,8 @@ event_new (gint64              iteration,
   return e;
 }
 
-static void
-event_free (gpointer data)
+void
+_ms_session_event_free (gpointer data)
 {
   MsSessionEvent *e = data;
 
@@ -408,17 +414,10 @@ ms_frame_new (void)
   return &real->frame;
 }
 
-/* Shared state ------------------------------------------------------------------------- */
+/* Shared state ----------------------------------------------------------------------- */
 
-typedef struct
-{
-  guint    id;
-  gint64   iteration;
-  GBytes  *bytes;
-} Snapshot;
-
-static void
-snapshot_free (gpointer data)
+void
+_ms_snapshot_free (gpointer data)
 {
   Snapshot *s = data;
 
@@ -426,8 +425,8 @@ snapshot_free (gpointer data)
   g_free (s);
 }
 
-static Snapshot *
-snapshot_copy (const Snapshot *s)
+Snapshot *
+_ms_snapshot_copy (const Snapshot *s)
 {
   Snapshot *c = g_new0 (Snapshot, 1);
 
@@ -437,63 +436,7 @@ snapshot_copy (const Snapshot *s)
   return c;
 }
 
-typedef struct
-{
-  GAsyncQueue  *commands;        /* MsSessionCommand */
-  GMutex        lock;            /* the mailbox and the pause condition */
-  GCond         cond;
-  gint          stop;            /* atomic */
-  gint          delivery_pending;/* atomic: an idle is queued */
-  GMainContext *context;
-  GWeakRef      session;
-
-  /* Mailbox, under lock */
-  MsFrame      *frame;
-  GArray       *points;          /* MsCurvePoint: every point not yet taken */
-  GPtrArray    *events;          /* MsSessionEvent */
-  GPtrArray    *snapshots;       /* Snapshot */
-  gint64        truncate_to;     /* drop history points after this iteration */
-  guint         truncate_flags;  /* TRUNCATE_BRANCH, TRUNCATE_NEW_RUN */
-  gboolean      paused;
-} Shared;
-
 /* Trainer thread ----------------------------------------------------------------------- */
-
-typedef struct
-{
-  Shared              *sh;
-  MsSessionSettings    settings;
-
-  MsDataSource        *src;
-  MsClassifier        *classifier;
-  MsEvaluator         *evaluator;
-  MsCollapseDetector  *detector;
-  MsGan               *gan;
-
-  double               reference_is; /* of real test images, per dataset */
-  float               *real_points;  /* 2-D: (N_REAL_POINTS, 2), per dataset */
-
-  gint64               iteration;
-  MsGanStats           stats;        /* of the last finite step */
-  guint                generation;
-  guint                run;
-  gboolean             paused;
-  int                  eval_every;
-  guint                n_evaluations;
-  float               *grid_z;
-  int                  z_dim;
-
-  GPtrArray           *scheduled;    /* MsSessionCommand, sorted by (at, id) */
-  GPtrArray           *snapshots;    /* Snapshot taken by command */
-  Snapshot            *last_good;    /* the automatic snapshot */
-
-  /* Not yet posted */
-  GArray              *points;
-  GPtrArray           *events;
-  GPtrArray           *new_snapshots;
-  gint64               truncate_to;
-  guint                truncate_flags;
-} Trainer;
 
 static void
 trainer_event (Trainer            *t,
@@ -515,7 +458,7 @@ trainer_event (Trainer            *t,
   va_start (args, format);
   label = g_strdup_vprintf (format, args);
   va_end (args);
-  g_ptr_array_add (t->events, event_new (t->iteration, kind, command_id, label));
+  g_ptr_array_add (t->events, _ms_session_event_new (t->iteration, kind, command_id, label));
 }
 
 static void
@@ -528,6 +471,12 @@ trainer_truncate (Trainer *t,
     if (g_array_index (t->points, MsCurvePoint, i).iteration <= iteration)
       g_array_index (t->points, MsCurvePoint, keep++) = g_array_index (t->points, MsCurvePoint, i);
   g_array_set_size (t->points, keep);
+  keep = 0;
+  for (guint i = 0; i < t->evals->len; i++)
+    if (g_array_index (t->evals, MsSessionEvaluation, i).iteration <= iteration)
+      g_array_index (t->evals, MsSessionEvaluation, keep++) =
+        g_array_index (t->evals, MsSessionEvaluation, i);
+  g_array_set_size (t->evals, keep);
   t->truncate_to = MIN (t->truncate_to, iteration);
 }
 
@@ -536,6 +485,8 @@ trainer_free_run (Trainer *t)
 {
   g_clear_pointer (&t->gan, ms_gan_free);
   g_clear_pointer (&t->grid_z, g_free);
+  g_clear_pointer (&t->eval_z, g_free);
+  t->evaluated = FALSE;
 }
 
 static void
@@ -562,7 +513,7 @@ trainer_prepare_reference (Trainer *t)
       t->real_points = g_new (float, 2 * N_REAL_POINTS);
       ms_mixture_sample (t->src->mixture, &rng, N_REAL_POINTS, t->real_points);
     }
-  else if (t->evaluator != NULL && t->src->test != NULL && s->eval_samples > 0)
+  else if (t->evaluator != NULL && t->src->test != NULL && s->eval_samples > 0 && !s->headless)
     {
       guint n = MIN ((guint) s->eval_samples, t->src->test->n);
       g_autofree float *x = g_new (float, (gsize) n * ms_data_source_size (t->src));
@@ -584,98 +535,130 @@ trainer_sync_settings (Trainer *t)
   t->settings.optim_d = ms_gan_optimizer (t->gan, FALSE)->config;
 }
 
-/* The "session" section of a snapshot: what MsGan has no checkpoint section for */
-typedef struct
-{
-  gint64      iteration;
-  MsGanConfig config;
-  MsGanStats  stats;
-} SessionBlob;
+/* The "session" section of a snapshot: what MsGan does not save itself.  Written field by
+ * field (little-endian), since snapshots also go into session files. */
+#define SESSION_BLOB_SIZE (8 + 7 * 8)
 
-static GBytes *
-trainer_save (Trainer *t)
+static void
+put_u64 (guint8 **p,
+         guint64  v)
+{
+  v = GUINT64_TO_LE (v);
+  memcpy (*p, &v, 8);
+  *p += 8;
+}
+
+static guint64
+get_u64 (const guint8 **p)
+{
+  guint64 v;
+
+  memcpy (&v, *p, 8);
+  *p += 8;
+  return GUINT64_FROM_LE (v);
+}
+
+static void
+put_f64 (guint8 **p,
+         double   d)
+{
+  guint64 v;
+
+  memcpy (&v, &d, 8);
+  put_u64 (p, v);
+}
+
+static double
+get_f64 (const guint8 **p)
+{
+  guint64 v = get_u64 (p);
+  double d;
+
+  memcpy (&d, &v, 8);
+  return d;
+}
+
+GBytes *
+_ms_trainer_save (Trainer *t)
 {
   g_autoptr(MsCheckpointWriter) w = ms_checkpoint_writer_new ();
-  MsNet *gen = ms_gan_generator (t->gan);
-  MsNet *dis = ms_gan_discriminator (t->gan);
-  SessionBlob blob;
+  guint8 blob[SESSION_BLOB_SIZE], *p = blob;
+  const MsGanStats *st = &t->stats;
 
-  memset (&blob, 0, sizeof blob);
-  blob.iteration = t->iteration;
-  blob.config = *ms_gan_config (t->gan);
-  blob.stats = t->stats;
-  ms_checkpoint_writer_add_params (w, "generator", ms_net_params (gen), TRUE);
-  if (ms_net_buffers (gen) != NULL)
-    ms_checkpoint_writer_add_params (w, "generator.buffers", ms_net_buffers (gen), FALSE);
-  ms_checkpoint_writer_add_params (w, "discriminator", ms_net_params (dis), TRUE);
-  if (ms_net_buffers (dis) != NULL)
-    ms_checkpoint_writer_add_params (w, "discriminator.buffers", ms_net_buffers (dis), FALSE);
-  ms_checkpoint_writer_add_optimizer (w, "generator.optim", ms_gan_optimizer (t->gan, TRUE));
-  ms_checkpoint_writer_add_optimizer (w, "discriminator.optim", ms_gan_optimizer (t->gan, FALSE));
-  ms_checkpoint_writer_add_rng (w, "rng", ms_gan_rng (t->gan));
-  ms_checkpoint_writer_add (w, "session", MS_CHECKPOINT_TYPE_BLOB, &blob, sizeof blob);
+  put_u64 (&p, (guint64) t->iteration);
+  put_f64 (&p, st->loss_d);
+  put_f64 (&p, st->loss_g);
+  put_f64 (&p, st->d_real);
+  put_f64 (&p, st->d_fake);
+  put_f64 (&p, st->grad_norm_d);
+  put_f64 (&p, st->grad_norm_g);
+  put_f64 (&p, st->penalty);
+  g_assert (p == blob + sizeof blob);
+  ms_gan_save (t->gan, w);
+  ms_checkpoint_writer_add (w, "session", MS_CHECKPOINT_TYPE_BLOB, blob, sizeof blob);
   return ms_checkpoint_writer_to_bytes (w);
 }
 
-static gboolean
-trainer_load (Trainer  *t,
-              GBytes   *bytes,
-              GError  **error)
+gboolean
+_ms_trainer_load (Trainer  *t,
+                  GBytes   *bytes,
+                  GError  **error)
 {
   g_autoptr(MsCheckpoint) ck = ms_checkpoint_load_bytes (bytes, error);
-  MsNet *gen = ms_gan_generator (t->gan);
-  MsNet *dis = ms_gan_discriminator (t->gan);
-  SessionBlob blob;
-  gconstpointer p;
+  const guint8 *p;
   gsize len = 0;
+  gint64 iteration;
+  MsGanStats stats;
 
   if (ck == NULL)
     return FALSE;
   p = ms_checkpoint_lookup (ck, "session", MS_CHECKPOINT_TYPE_BLOB, &len, error);
   if (p == NULL)
     return FALSE;
-  if (len != sizeof blob)
+  if (len != SESSION_BLOB_SIZE)
     {
       g_set_error_literal (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_INVALID,
                            "the snapshot's session section has the wrong size");
       return FALSE;
     }
-  memcpy (&blob, p, sizeof blob);
-  if (!ms_checkpoint_restore_params (ck, "generator", ms_net_params (gen), TRUE, error)
-      || !ms_checkpoint_restore_params (ck, "discriminator", ms_net_params (dis), TRUE, error)
-      || (ms_net_buffers (gen) != NULL
-          && !ms_checkpoint_restore_params (ck, "generator.buffers", ms_net_buffers (gen),
-                                            FALSE, error))
-      || (ms_net_buffers (dis) != NULL
-          && !ms_checkpoint_restore_params (ck, "discriminator.buffers", ms_net_buffers (dis),
-                                            FALSE, error))
-      || !ms_checkpoint_restore_optimizer (ck, "generator.optim",
-                                           ms_gan_optimizer (t->gan, TRUE), error)
-      || !ms_checkpoint_restore_optimizer (ck, "discriminator.optim",
-                                           ms_gan_optimizer (t->gan, FALSE), error)
-      || !ms_checkpoint_restore_rng (ck, "rng", ms_gan_rng (t->gan), error)
-      || !ms_gan_set_config (t->gan, &blob.config, error))
+  memset (&stats, 0, sizeof stats);
+  iteration = (gint64) get_u64 (&p);
+  stats.loss_d = get_f64 (&p);
+  stats.loss_g = get_f64 (&p);
+  stats.d_real = get_f64 (&p);
+  stats.d_fake = get_f64 (&p);
+  stats.grad_norm_d = get_f64 (&p);
+  stats.grad_norm_g = get_f64 (&p);
+  stats.penalty = get_f64 (&p);
+  if (iteration < 0)
+    {
+      g_set_error_literal (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_INVALID,
+                           "the snapshot's iteration is negative");
+      return FALSE;
+    }
+  if (!ms_gan_load (t->gan, ck, error))
     return FALSE;
-  t->iteration = blob.iteration;
-  t->stats = blob.stats;
+  t->iteration = iteration;
+  t->stats = stats;
+  t->evaluated = FALSE;
   trainer_sync_settings (t);
   return TRUE;
 }
 
-static void
-trainer_take_last_good (Trainer *t)
+void
+_ms_trainer_take_last_good (Trainer *t)
 {
-  g_clear_pointer (&t->last_good, snapshot_free);
+  g_clear_pointer (&t->last_good, _ms_snapshot_free);
   t->last_good = g_new0 (Snapshot, 1);
   t->last_good->iteration = t->iteration;
-  t->last_good->bytes = trainer_save (t);
+  t->last_good->bytes = _ms_trainer_save (t);
 }
 
 /* (Re)builds the networks from t->settings; reopens the data only when @reopen. */
-static gboolean
-trainer_start_run (Trainer  *t,
-                   gboolean  reopen,
-                   GError  **error)
+gboolean
+_ms_trainer_start_run (Trainer  *t,
+                       gboolean  reopen,
+                       GError  **error)
 {
   const MsSessionSettings *s = &t->settings;
   MsArchConfig arch = { 0, };
@@ -695,13 +678,17 @@ trainer_start_run (Trainer  *t,
         t->evaluator = ms_evaluator_new_mixture (t->src->mixture);
       else
         {
+          /* Fashion-MNIST has its own classifier; digits and users' folders use MNIST's,
+           * against their test split, or their training set when they have none. */
           const char *canonical = ms_classifier_dataset_canonical (s->dataset);
+          const MsDataset *reference = t->src->test != NULL ? t->src->test : t->src->train;
           g_autoptr(GError) local = NULL;
 
-          if (canonical != NULL && t->src->test != NULL)
-            t->classifier = ms_classifier_load_default (canonical, &local);
-          if (t->classifier != NULL)
-            t->evaluator = ms_evaluator_new_images (t->classifier, t->src->test, canonical);
+          t->classifier = ms_classifier_load_default (canonical != NULL ? canonical : "mnist",
+                                                      &local);
+          if (t->classifier != NULL && reference != NULL)
+            t->evaluator = ms_evaluator_new_images (t->classifier, reference,
+                                                    canonical != NULL ? canonical : t->src->name);
           else
             trainer_event (t, MS_SESSION_EVENT_ERROR, 0, "no evaluation: %s",
                            local != NULL ? local->message
@@ -717,20 +704,34 @@ trainer_start_run (Trainer  *t,
                        t->src, error);
   if (t->gan == NULL)
     return FALSE;
+  /* AdaGAN's finite real set: the training images (2-D mixtures let the GAN draw its own) */
+  if (ms_data_source_n_points (t->src) > 0)
+    ms_gan_set_real_set (t->gan, ms_data_source_n_points (t->src), ms_data_source_get_points,
+                         t->src);
 
   t->z_dim = ms_gan_z_dim (t->gan);
   t->grid_z = g_new (float, (gsize) s->grid_size * t->z_dim);
   ms_rng_seed (&rng, s->seed ^ G_GUINT64_CONSTANT (0x6772696400000000));
   ms_rng_fill_normal (&rng, t->grid_z, (gsize) s->grid_size * t->z_dim, 0.0f, 1.0f);
+  /* The evaluations' noise, the same for the whole run (as modescope-cli always drew it) */
+  t->eval_n = s->eval_samples;
+  if (t->eval_n > 0)
+    {
+      t->eval_z = g_new (float, (gsize) t->eval_n * t->z_dim);
+      ms_rng_seed (&rng, s->seed ^ G_GUINT64_CONSTANT (0x5eed0f1a1e7a1));
+      ms_rng_fill_normal (&rng, t->eval_z, (gsize) t->eval_n * t->z_dim, 0.0f, 1.0f);
+    }
 
   ms_collapse_detector_reset (t->detector);
+  g_array_set_size (t->fed, 0);
+  t->evaluated = FALSE;
   memset (&t->stats, 0, sizeof t->stats);
   t->iteration = 0;
   t->n_evaluations = 0;
   t->eval_every = s->eval_every;
   t->run++;
   trainer_truncate (t, 0);
-  trainer_take_last_good (t);
+  _ms_trainer_take_last_good (t);
   trainer_event (t, MS_SESSION_EVENT_RUN_STARTED, 0,
                  "run %u: %s, %s, %s, G %s lr %g, D %s lr %g, batch %d, seed %" G_GUINT64_FORMAT,
                  t->run, t->src->name, arch.arch, ms_loss_kind_to_string (s->gan.loss),
@@ -774,11 +775,11 @@ trainer_diverged (Trainer    *t,
   gint64 at = t->iteration;
 
   t->paused = TRUE;
-  if (t->last_good != NULL && trainer_load (t, t->last_good->bytes, &error))
+  if (t->last_good != NULL && _ms_trainer_load (t, t->last_good->bytes, &error))
     {
       trainer_truncate (t, t->iteration);
       g_ptr_array_add (t->events,
-                       event_new (at, MS_SESSION_EVENT_DIVERGED, 0,
+                       _ms_session_event_new (at, MS_SESSION_EVENT_DIVERGED, 0,
                                   g_strdup_printf ("diverged at iteration %" G_GINT64_FORMAT
                                                    " (%s): rolled back to iteration %"
                                                    G_GINT64_FORMAT " (weights and optimizer "
@@ -791,12 +792,12 @@ trainer_diverged (Trainer    *t,
       g_autoptr(GError) error2 = NULL;
 
       g_ptr_array_add (t->events,
-                       event_new (at, MS_SESSION_EVENT_DIVERGED, 0,
+                       _ms_session_event_new (at, MS_SESSION_EVENT_DIVERGED, 0,
                                   g_strdup_printf ("diverged at iteration %" G_GINT64_FORMAT
                                                    " (%s) and the rollback failed (%s): "
                                                    "the run starts again", at, what,
                                                    error ? error->message : "no snapshot")));
-      if (!trainer_start_run (t, FALSE, &error2))
+      if (!_ms_trainer_start_run (t, FALSE, &error2))
         trainer_event (t, MS_SESSION_EVENT_ERROR, 0, "%s", error2->message);
     }
 }
@@ -835,6 +836,7 @@ trainer_step (Trainer    *t,
       t->iteration++;
       break;
     }
+  t->evaluated = FALSE;
   what = trainer_check (t);
   if (what != NULL)
     {
@@ -848,7 +850,6 @@ trainer_step (Trainer    *t,
   return TRUE;
 }
 
-/* Builds a frame (NULL when the generator's samples are not finite). */
 /* D over the view of a 2-D dataset: the centres' bounding box, padded, made square */
 static void
 trainer_frame_heat (Trainer *t,
@@ -901,10 +902,12 @@ trainer_frame_heat (Trainer *t,
       f->heat[i] = 0.0f;
 }
 
-/* The settings and the reference every view compares with */
+/* The settings and the reference every view compares with; @full adds what only views
+ * draw (grid labels, the 2-D heat map and real points) */
 static void
-trainer_frame_reference (Trainer *t,
-                         MsFrame *f)
+trainer_frame_reference (Trainer  *t,
+                         MsFrame  *f,
+                         gboolean  full)
 {
   ms_session_settings_copy (&f->settings, &t->settings);
   f->reference_is = t->reference_is;
@@ -917,13 +920,66 @@ trainer_frame_reference (Trainer *t,
           f->class_names[i] = g_strdup (ms_evaluator_class_name (t->evaluator, i));
           f->real_share[i] = ms_evaluator_reference_share (t->evaluator, i);
         }
-      f->grid_labels = g_new (gint8, f->grid_n);
-      ms_evaluator_classify (t->evaluator, f->samples, f->grid_n, f->grid_labels);
+      if (full && f->grid_n > 0)
+        {
+          f->grid_labels = g_new (gint8, f->grid_n);
+          ms_evaluator_classify (t->evaluator, f->samples, f->grid_n, f->grid_labels);
+        }
     }
-  if (f->is_2d)
+  if (full && f->is_2d)
     trainer_frame_heat (t, f);
 }
 
+/* Evaluates the current weights unless they were already (see ms-session.h); FALSE when the
+ * generator's samples are not finite. */
+static gboolean
+trainer_evaluate (Trainer *t)
+{
+  gsize size = ms_gan_data_size (t->gan);
+  int n = t->eval_n;
+  g_autofree float *x = NULL;
+  MsSessionEvaluation r;
+
+  if (t->evaluated)
+    return TRUE;
+  x = g_new (float, (gsize) n * size);
+  for (int i = 0; i < n; i += EVAL_CHUNK)
+    ms_gan_generate (t->gan, t->eval_z + (gsize) i * t->z_dim, MIN (EVAL_CHUNK, n - i),
+                     x + (gsize) i * size);
+  if (!all_finite (x, (gsize) n * size))
+    return FALSE;
+  ms_evaluator_run (t->evaluator, x, n, &t->last_eval);
+  t->evaluated = TRUE;
+  if (t->iteration == 0)
+    return TRUE;   /* the untrained generator: shown, not judged */
+
+  memset (&r, 0, sizeof r);
+  r.iteration = t->iteration;
+  r.loss_d = t->stats.loss_d;
+  r.loss_g = t->stats.loss_g;
+  r.evaluation = t->last_eval;
+  r.collapse_state = ms_evaluator_feed_detector (t->evaluator, &t->last_eval, t->detector);
+  g_array_append_val (t->fed, r);
+  g_array_append_val (t->evals, r);
+  t->n_evaluations++;
+  if (t->points->len > 0)
+    {
+      MsCurvePoint *p = &g_array_index (t->points, MsCurvePoint, t->points->len - 1);
+
+      if (p->iteration == t->iteration)
+        {
+          p->has_eval = TRUE;
+          p->kl = r.evaluation.kl_reference;
+          p->is_mean = r.evaluation.is_mean;
+          p->modes_covered = r.evaluation.modes_covered;
+          p->collapse_score = r.evaluation.collapse_score;
+          p->collapse_state = r.collapse_state;
+        }
+    }
+  return TRUE;
+}
+
+/* Builds a frame (NULL when the generator's samples are not finite). */
 static MsFrame *
 trainer_build_frame (Trainer  *t,
                      gboolean  evaluate)
@@ -931,6 +987,7 @@ trainer_build_frame (Trainer  *t,
   const MsSessionSettings *s = &t->settings;
   MsFrame *f = ms_frame_new ();
   gsize size = ms_gan_data_size (t->gan);
+  gboolean full = !s->headless || t->paused;
 
   f->iteration = t->iteration;
   f->generation = t->generation;
@@ -938,68 +995,39 @@ trainer_build_frame (Trainer  *t,
   f->paused = t->paused;
   f->stats = t->stats;
   f->is_2d = ms_data_source_is_2d (t->src);
-  f->grid_n = s->grid_size;
+  f->grid_n = full ? s->grid_size : 0;
   f->sample_ndim = t->src->ndim;
   memcpy (f->sample_shape, t->src->shape, sizeof f->sample_shape);
   f->sample_size = size;
-  f->samples = g_new (float, (gsize) f->grid_n * size);
-  ms_gan_generate (t->gan, t->grid_z, f->grid_n, f->samples);
-  if (!all_finite (f->samples, (gsize) f->grid_n * size))
+  if (f->grid_n > 0)
     {
-      ms_frame_unref (f);
-      return NULL;
-    }
-  if (!f->is_2d)
-    {
-      f->grey = g_new (guint8, (gsize) f->grid_n * size);
-      for (gsize i = 0; i < (gsize) f->grid_n * size; i++)
-        f->grey[i] = (guint8) CLAMP (lrintf ((f->samples[i] + 1.0f) * 127.5f), 0, 255);
-    }
-
-  if (evaluate && t->evaluator != NULL && s->eval_samples > 0)
-    {
-      int n = s->eval_samples;
-      g_autofree float *z = g_new (float, (gsize) n * t->z_dim);
-      g_autofree float *x = g_new (float, (gsize) n * size);
-      MsRng rng;
-
-      /* Fresh noise per evaluation, a pure function of the seed and the iteration, so that
-       * evaluating never moves the run's own generator. */
-      ms_rng_seed (&rng, s->seed ^ ((guint64) t->iteration * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15))
-                         ^ G_GUINT64_CONSTANT (0x6576616c));
-      ms_rng_fill_normal (&rng, z, (gsize) n * t->z_dim, 0.0f, 1.0f);
-      for (int i = 0; i < n; i += EVAL_CHUNK)
-        ms_gan_generate (t->gan, z + (gsize) i * t->z_dim, MIN (EVAL_CHUNK, n - i),
-                         x + (gsize) i * size);
-      if (!all_finite (x, (gsize) n * size))
+      f->samples = g_new (float, (gsize) f->grid_n * size);
+      ms_gan_generate (t->gan, t->grid_z, f->grid_n, f->samples);
+      if (!all_finite (f->samples, (gsize) f->grid_n * size))
         {
           ms_frame_unref (f);
           return NULL;
         }
-      ms_evaluator_run (t->evaluator, x, n, &f->evaluation);
-      f->has_evaluation = TRUE;
-      f->collapse_state = ms_evaluator_feed_detector (t->evaluator, &f->evaluation, t->detector);
-      f->collapse_reason = g_strdup (ms_collapse_detector_get_reason (t->detector));
-      t->n_evaluations++;
-      if (t->points->len > 0)
+      if (!f->is_2d)
         {
-          MsCurvePoint *p = &g_array_index (t->points, MsCurvePoint, t->points->len - 1);
-
-          if (p->iteration == t->iteration)
-            {
-              p->has_eval = TRUE;
-              p->kl = f->evaluation.kl_reference;
-              p->is_mean = f->evaluation.is_mean;
-              p->modes_covered = f->evaluation.modes_covered;
-              p->collapse_score = f->evaluation.collapse_score;
-              p->collapse_state = f->collapse_state;
-            }
+          f->grey = g_new (guint8, (gsize) f->grid_n * size);
+          for (gsize i = 0; i < (gsize) f->grid_n * size; i++)
+            f->grey[i] = (guint8) CLAMP (lrintf ((f->samples[i] + 1.0f) * 127.5f), 0, 255);
         }
     }
-  else
-    f->collapse_state = ms_collapse_detector_get_state (t->detector);
-  if (f->collapse_reason == NULL)
-    f->collapse_reason = g_strdup (ms_collapse_detector_get_reason (t->detector));
+
+  if (evaluate && t->evaluator != NULL && t->eval_n > 0)
+    {
+      if (!trainer_evaluate (t))
+        {
+          ms_frame_unref (f);
+          return NULL;
+        }
+      f->evaluation = t->last_eval;
+      f->has_evaluation = TRUE;
+    }
+  f->collapse_state = ms_collapse_detector_get_state (t->detector);
+  f->collapse_reason = g_strdup (ms_collapse_detector_get_reason (t->detector));
 
   f->n_events = t->events->len;
   f->events = g_new0 (MsSessionEvent, MAX (f->n_events, 1));
@@ -1012,11 +1040,22 @@ trainer_build_frame (Trainer  *t,
     }
   f->n_points = t->points->len;
   f->points = g_memdup2 (t->points->data, MAX (f->n_points, 1) * sizeof (MsCurvePoint));
-  trainer_frame_reference (t, f);
+  trainer_frame_reference (t, f, full);
   return f;
 }
 
 static gboolean deliver_idle (gpointer data);
+
+static void
+truncate_evaluations (GArray *evals,
+                      gint64  iteration)
+{
+  guint n = evals->len;
+
+  while (n > 0 && g_array_index (evals, MsSessionEvaluation, n - 1).iteration > iteration)
+    n--;
+  g_array_set_size (evals, n);
+}
 
 static void
 weak_ref_free (gpointer data)
@@ -1059,6 +1098,7 @@ trainer_post (Trainer  *t,
           g_array_index (sh->points, MsCurvePoint, keep++) =
             g_array_index (sh->points, MsCurvePoint, i);
       g_array_set_size (sh->points, keep);
+      truncate_evaluations (sh->evaluations, t->truncate_to);
       sh->truncate_to = MIN (sh->truncate_to, t->truncate_to);
       sh->truncate_flags |= t->truncate_flags;
       t->truncate_to = NO_TRUNCATE;
@@ -1066,10 +1106,12 @@ trainer_post (Trainer  *t,
     }
   g_array_append_vals (sh->points, t->points->data, t->points->len);
   g_array_set_size (t->points, 0);
+  g_array_append_vals (sh->evaluations, t->evals->data, t->evals->len);
+  g_array_set_size (t->evals, 0);
   g_ptr_array_extend_and_steal (sh->events, g_steal_pointer (&t->events));
-  t->events = g_ptr_array_new_with_free_func (event_free);
+  t->events = g_ptr_array_new_with_free_func (_ms_session_event_free);
   g_ptr_array_extend_and_steal (sh->snapshots, g_steal_pointer (&t->new_snapshots));
-  t->new_snapshots = g_ptr_array_new_with_free_func (snapshot_free);
+  t->new_snapshots = g_ptr_array_new_with_free_func (_ms_snapshot_free);
   sh->paused = t->paused;
   g_mutex_unlock (&sh->lock);
 
@@ -1142,6 +1184,47 @@ find_snapshot (GPtrArray *array,
   return NULL;
 }
 
+void
+_ms_trainer_export_free (TrainerExport *x)
+{
+  if (x == NULL)
+    return;
+  g_clear_pointer (&x->state, g_bytes_unref);
+  ms_session_settings_clear (&x->settings);
+  g_clear_pointer (&x->fed, g_array_unref);
+  g_clear_pointer (&x->snapshots, g_ptr_array_unref);
+  g_free (x->error);
+  g_free (x);
+}
+
+/* (transfer full) Everything a session file needs from the trainer.  Posts first, so that
+ * the history the main thread takes afterwards reaches the exported iteration. */
+static TrainerExport *
+trainer_export (Trainer *t)
+{
+  TrainerExport *x = g_new0 (TrainerExport, 1);
+
+  if (t->gan == NULL)
+    {
+      x->error = g_strdup ("the session has no run to save (its data or networks could not be "
+                           "loaded)");
+      return x;
+    }
+  trainer_post (t, FALSE);
+  x->state = _ms_trainer_save (t);
+  ms_session_settings_copy (&x->settings, &t->settings);
+  x->iteration = t->iteration;
+  x->generation = t->generation;
+  x->run = t->run;
+  x->n_evaluations = t->n_evaluations;
+  x->eval_every = t->eval_every;
+  x->fed = g_array_copy (t->fed);
+  x->snapshots = g_ptr_array_new_with_free_func (_ms_snapshot_free);
+  for (guint i = 0; i < t->snapshots->len; i++)
+    g_ptr_array_add (x->snapshots, _ms_snapshot_copy (g_ptr_array_index (t->snapshots, i)));
+  return x;
+}
+
 /* Applies @c (transfer full) and records what happened as an event. */
 static void
 trainer_apply (Trainer          *t,
@@ -1151,6 +1234,14 @@ trainer_apply (Trainer          *t,
   const char *net = c->generator ? "G" : "D";
   gboolean applied = TRUE;
 
+  if (c->kind == CMD_EXPORT)
+    {
+      /* Not a change of the run: no event, no generation */
+      c->export_done (trainer_export (t), c->export_data);
+      c->export_done = NULL;
+      ms_session_command_free (c);
+      return;
+    }
   if (t->gan == NULL && c->kind != CMD_NEW_RUN && c->kind != CMD_STOP && c->kind != CMD_PAUSE
       && c->kind != CMD_RESUME && c->kind != CMD_SET_EVAL_EVERY)
     {
@@ -1230,7 +1321,7 @@ trainer_apply (Trainer          *t,
 
     case CMD_RESET:
       t->truncate_flags |= TRUNCATE_BRANCH;
-      if (trainer_start_run (t, FALSE, &error))
+      if (_ms_trainer_start_run (t, FALSE, &error))
         trainer_event (t, MS_SESSION_EVENT_RESET, c->id, "reset: run %u from the current settings",
                        t->run);
       else
@@ -1248,7 +1339,7 @@ trainer_apply (Trainer          *t,
           ms_session_settings_copy (&t->settings, c->settings);
           g_ptr_array_set_size (t->snapshots, 0);
           t->truncate_flags |= TRUNCATE_NEW_RUN;
-          if (!trainer_start_run (t, reopen, &error))
+          if (!_ms_trainer_start_run (t, reopen, &error))
             {
               trainer_free_run (t);
               t->paused = TRUE;
@@ -1265,9 +1356,9 @@ trainer_apply (Trainer          *t,
 
         s->id = c->id;
         s->iteration = t->iteration;
-        s->bytes = trainer_save (t);
+        s->bytes = _ms_trainer_save (t);
         g_ptr_array_add (t->snapshots, s);
-        g_ptr_array_add (t->new_snapshots, snapshot_copy (s));
+        g_ptr_array_add (t->new_snapshots, _ms_snapshot_copy (s));
         trainer_event (t, MS_SESSION_EVENT_SNAPSHOT, c->id, "snapshot %u", c->id);
       }
       break;
@@ -1283,12 +1374,12 @@ trainer_apply (Trainer          *t,
                          "no snapshot %d in this run", c->ivalue);
             applied = FALSE;
           }
-        else if (trainer_load (t, s->bytes, &error))
+        else if (_ms_trainer_load (t, s->bytes, &error))
           {
             trainer_truncate (t, t->iteration);
             t->truncate_flags |= TRUNCATE_BRANCH;
             g_ptr_array_add (t->events,
-                             event_new (from, MS_SESSION_EVENT_RESTORE, c->id,
+                             _ms_session_event_new (from, MS_SESSION_EVENT_RESTORE, c->id,
                                         g_strdup_printf ("restored snapshot %u: iteration %"
                                                          G_GINT64_FORMAT " -> %" G_GINT64_FORMAT,
                                                          s->id, from, t->iteration)));
@@ -1382,7 +1473,8 @@ trainer_main (gpointer data)
   Shared *sh = t->sh;
   g_autoptr(GError) error = NULL;
 
-  if (!trainer_start_run (t, TRUE, &error))
+  /* A session from a file arrives with its run built */
+  if (t->gan == NULL && !_ms_trainer_start_run (t, TRUE, &error))
     {
       trainer_event (t, MS_SESSION_EVENT_ERROR, 0, "%s", error->message);
       trainer_free_run (t);
@@ -1409,52 +1501,86 @@ trainer_main (gpointer data)
         {
           trainer_post (t, TRUE);
           if (t->n_evaluations % (guint) t->settings.snapshot_every == 0)
-            trainer_take_last_good (t);
+            _ms_trainer_take_last_good (t);
         }
     }
 
+  _ms_trainer_free (t);
+  return NULL;
+}
+
+Trainer *
+_ms_trainer_new (const MsSessionSettings *settings)
+{
+  Trainer *t = g_new0 (Trainer, 1);
+
+  ms_session_settings_copy (&t->settings, settings);
+  t->paused = settings->start_paused;
+  t->detector = ms_collapse_detector_new ();
+  t->scheduled = g_ptr_array_new_with_free_func ((GDestroyNotify) ms_session_command_free);
+  t->snapshots = g_ptr_array_new_with_free_func (_ms_snapshot_free);
+  t->new_snapshots = g_ptr_array_new_with_free_func (_ms_snapshot_free);
+  t->events = g_ptr_array_new_with_free_func (_ms_session_event_free);
+  t->points = g_array_new (FALSE, FALSE, sizeof (MsCurvePoint));
+  t->evals = g_array_new (FALSE, FALSE, sizeof (MsSessionEvaluation));
+  t->fed = g_array_new (FALSE, FALSE, sizeof (MsSessionEvaluation));
+  t->truncate_to = NO_TRUNCATE;
+  return t;
+}
+
+void
+_ms_trainer_free (Trainer *t)
+{
   trainer_free_run (t);
   trainer_free_data (t);
-  g_clear_pointer (&t->last_good, snapshot_free);
+  g_clear_pointer (&t->last_good, _ms_snapshot_free);
   g_ptr_array_unref (t->scheduled);
   g_ptr_array_unref (t->snapshots);
   g_ptr_array_unref (t->new_snapshots);
   g_ptr_array_unref (t->events);
   g_array_unref (t->points);
+  g_array_unref (t->evals);
+  g_array_unref (t->fed);
   ms_collapse_detector_free (t->detector);
   ms_session_settings_clear (&t->settings);
   g_free (t);
-  return NULL;
+}
+
+/* Feeds the recorded detector inputs again, so a run loaded from a file judges the next
+ * evaluations exactly as the saved one would have; the evaluation of the current weights is
+ * not repeated when it is the last one recorded. */
+void
+_ms_trainer_replay_detector (Trainer *t)
+{
+  ms_collapse_detector_reset (t->detector);
+  t->evaluated = FALSE;
+  if (t->evaluator == NULL)
+    return;
+  for (guint i = 0; i < t->fed->len; i++)
+    {
+      MsSessionEvaluation *r = &g_array_index (t->fed, MsSessionEvaluation, i);
+
+      ms_evaluator_feed_detector (t->evaluator, &r->evaluation, t->detector);
+    }
+  if (t->fed->len > 0)
+    {
+      const MsSessionEvaluation *last = &g_array_index (t->fed, MsSessionEvaluation,
+                                                        t->fed->len - 1);
+
+      if (last->iteration == t->iteration)
+        {
+          t->last_eval = last->evaluation;
+          t->evaluated = TRUE;
+        }
+    }
 }
 
 /* MsSession ---------------------------------------------------------------------------- */
 
-struct _MsSession
-{
-  GObject     parent_instance;
-
-  Shared     *sh;
-  GThread    *thread;
-  guint       next_id;
-
-  MsFrame    *frame;
-  gboolean    paused;
-  GArray     *curve;       /* MsCurvePoint */
-  GPtrArray  *branches;    /* Branch, oldest first */
-  GPtrArray  *events;      /* MsSessionEvent */
-  GHashTable *snapshots;   /* id -> GBytes */
-};
-
 G_DEFINE_FINAL_TYPE (MsSession, ms_session, G_TYPE_OBJECT)
 
-typedef struct
-{
-  GArray *points;          /* MsCurvePoint */
-  gint64  fork_iteration;
-} Branch;
-
-static void
-branch_free (gpointer data)
+void
+_ms_branch_free (gpointer data)
 {
   Branch *b = data;
 
@@ -1474,37 +1600,54 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+static void take_mailbox (MsSession *self, gboolean from_idle);
+
 static gboolean
 deliver_idle (gpointer data)
 {
   g_autoptr(MsSession) self = g_weak_ref_get (data);
-  Shared *sh;
+
+  if (self != NULL)
+    take_mailbox (self, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+void
+_ms_session_take_mailbox (MsSession *self)
+{
+  take_mailbox (self, FALSE);
+}
+
+static void
+take_mailbox (MsSession *self,
+              gboolean   from_idle)
+{
+  Shared *sh = self->sh;
   MsFrame *frame;
-  GArray *points;
+  GArray *points, *evaluations;
   GPtrArray *events, *snapshots;
   gint64 truncate_to, old_iteration;
   guint truncate_flags;
   gboolean paused;
   guint old_n_events;
 
-  if (self == NULL)
-    return G_SOURCE_REMOVE;
-  sh = self->sh;
-
   g_mutex_lock (&sh->lock);
   frame = g_steal_pointer (&sh->frame);
   points = sh->points;
   sh->points = g_array_new (FALSE, FALSE, sizeof (MsCurvePoint));
+  evaluations = sh->evaluations;
+  sh->evaluations = g_array_new (FALSE, FALSE, sizeof (MsSessionEvaluation));
   events = sh->events;
-  sh->events = g_ptr_array_new_with_free_func (event_free);
+  sh->events = g_ptr_array_new_with_free_func (_ms_session_event_free);
   snapshots = sh->snapshots;
-  sh->snapshots = g_ptr_array_new_with_free_func (snapshot_free);
+  sh->snapshots = g_ptr_array_new_with_free_func (_ms_snapshot_free);
   truncate_to = sh->truncate_to;
   truncate_flags = sh->truncate_flags;
   sh->truncate_to = NO_TRUNCATE;
   sh->truncate_flags = 0;
   paused = sh->paused;
-  g_atomic_int_set (&sh->delivery_pending, 0);
+  if (from_idle)
+    g_atomic_int_set (&sh->delivery_pending, 0);
   g_mutex_unlock (&sh->lock);
 
   g_object_freeze_notify (G_OBJECT (self));
@@ -1528,9 +1671,12 @@ deliver_idle (gpointer data)
       while (n > 0 && g_array_index (self->curve, MsCurvePoint, n - 1).iteration > truncate_to)
         n--;
       g_array_set_size (self->curve, n);
+      truncate_evaluations (self->evaluations, truncate_to);
     }
   g_array_append_vals (self->curve, points->data, points->len);
   g_array_unref (points);
+  g_array_append_vals (self->evaluations, evaluations->data, evaluations->len);
+  g_array_unref (evaluations);
 
   old_n_events = self->events->len;
   g_ptr_array_extend_and_steal (self->events, events);
@@ -1560,7 +1706,6 @@ deliver_idle (gpointer data)
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
     }
   g_object_thaw_notify (G_OBJECT (self));
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -1600,11 +1745,14 @@ ms_session_finalize (GObject *object)
   g_weak_ref_clear (&sh->session);
   g_clear_pointer (&sh->frame, ms_frame_unref);
   g_array_unref (sh->points);
+  g_array_unref (sh->evaluations);
   g_ptr_array_unref (sh->events);
   g_ptr_array_unref (sh->snapshots);
   g_free (sh);
 
   g_array_unref (self->curve);
+  g_array_unref (self->evaluations);
+  g_hash_table_unref (self->notes);
   g_ptr_array_unref (self->branches);
   g_ptr_array_unref (self->events);
   g_hash_table_unref (self->snapshots);
@@ -1666,27 +1814,22 @@ static void
 ms_session_init (MsSession *self)
 {
   self->curve = g_array_new (FALSE, FALSE, sizeof (MsCurvePoint));
-  self->branches = g_ptr_array_new_with_free_func (branch_free);
-  self->events = g_ptr_array_new_with_free_func (event_free);
+  self->evaluations = g_array_new (FALSE, FALSE, sizeof (MsSessionEvaluation));
+  self->notes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->branches = g_ptr_array_new_with_free_func (_ms_branch_free);
+  self->events = g_ptr_array_new_with_free_func (_ms_session_event_free);
   self->snapshots = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_bytes_unref);
 }
 
 MsSession *
-ms_session_new (const MsSessionSettings *settings,
-                GError                 **error)
+_ms_session_new_for_trainer (Trainer  *t,
+                             gboolean  start)
 {
   MsSession *self;
   Shared *sh;
-  Trainer *t;
-
-  g_return_val_if_fail (settings != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (!ms_session_settings_validate (settings, error))
-    return NULL;
 
   self = g_object_new (MS_TYPE_SESSION, NULL);
-  self->paused = settings->start_paused;
+  self->paused = t->paused;
   sh = self->sh = g_new0 (Shared, 1);
   sh->commands = g_async_queue_new_full ((GDestroyNotify) ms_session_command_free);
   g_mutex_init (&sh->lock);
@@ -1694,25 +1837,36 @@ ms_session_new (const MsSessionSettings *settings,
   sh->context = g_main_context_ref_thread_default ();
   g_weak_ref_init (&sh->session, self);
   sh->points = g_array_new (FALSE, FALSE, sizeof (MsCurvePoint));
-  sh->events = g_ptr_array_new_with_free_func (event_free);
-  sh->snapshots = g_ptr_array_new_with_free_func (snapshot_free);
+  sh->evaluations = g_array_new (FALSE, FALSE, sizeof (MsSessionEvaluation));
+  sh->events = g_ptr_array_new_with_free_func (_ms_session_event_free);
+  sh->snapshots = g_ptr_array_new_with_free_func (_ms_snapshot_free);
   sh->truncate_to = NO_TRUNCATE;
-  sh->paused = settings->start_paused;
+  sh->paused = t->paused;
 
-  t = g_new0 (Trainer, 1);
   t->sh = sh;
-  ms_session_settings_copy (&t->settings, settings);
-  t->paused = settings->start_paused;
-  t->detector = ms_collapse_detector_new ();
-  t->scheduled = g_ptr_array_new_with_free_func ((GDestroyNotify) ms_session_command_free);
-  t->snapshots = g_ptr_array_new_with_free_func (snapshot_free);
-  t->new_snapshots = g_ptr_array_new_with_free_func (snapshot_free);
-  t->events = g_ptr_array_new_with_free_func (event_free);
-  t->points = g_array_new (FALSE, FALSE, sizeof (MsCurvePoint));
-  t->truncate_to = NO_TRUNCATE;
-
-  self->thread = g_thread_new ("ms-trainer", trainer_main, t);
+  if (start)
+    _ms_session_start (self, t);
   return self;
+}
+
+void
+_ms_session_start (MsSession *self,
+                   Trainer   *t)
+{
+  g_return_if_fail (self->thread == NULL && t->sh == self->sh);
+  self->thread = g_thread_new ("ms-trainer", trainer_main, t);
+}
+
+MsSession *
+ms_session_new (const MsSessionSettings *settings,
+                GError                 **error)
+{
+  g_return_val_if_fail (settings != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!ms_session_settings_validate (settings, error))
+    return NULL;
+  return _ms_session_new_for_trainer (_ms_trainer_new (settings), TRUE);
 }
 
 static guint
@@ -1858,4 +2012,55 @@ ms_session_get_branch (MsSession *self,
   if (fork_iteration != NULL)
     *fork_iteration = b->fork_iteration;
   return (const MsCurvePoint *) (gpointer) b->points->data;
+}
+
+const MsSessionEvaluation *
+ms_session_get_evaluations (MsSession *self,
+                            guint     *n_evaluations)
+{
+  g_return_val_if_fail (MS_IS_SESSION (self), NULL);
+  if (n_evaluations != NULL)
+    *n_evaluations = self->evaluations->len;
+  return (const MsSessionEvaluation *) (gpointer) self->evaluations->data;
+}
+
+void
+ms_session_set_note (MsSession  *self,
+                     const char *key,
+                     const char *value)
+{
+  g_return_if_fail (MS_IS_SESSION (self));
+  g_return_if_fail (key != NULL && g_utf8_validate (key, -1, NULL));
+  g_return_if_fail (value == NULL || g_utf8_validate (value, -1, NULL));
+
+  if (value == NULL)
+    g_hash_table_remove (self->notes, key);
+  else
+    g_hash_table_replace (self->notes, g_strdup (key), g_strdup (value));
+}
+
+const char *
+ms_session_get_note (MsSession  *self,
+                     const char *key)
+{
+  g_return_val_if_fail (MS_IS_SESSION (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+  return g_hash_table_lookup (self->notes, key);
+}
+
+void
+_ms_session_request_export (MsSession         *self,
+                            TrainerExportFunc  done,
+                            gpointer           data)
+{
+  MsSessionCommand *c = command_new (CMD_EXPORT);
+
+  c->export_done = done;
+  c->export_data = data;
+  c->id = 0;
+  c->at = -1;
+  g_async_queue_push (self->sh->commands, c);
+  g_mutex_lock (&self->sh->lock);
+  g_cond_signal (&self->sh->cond);
+  g_mutex_unlock (&self->sh->lock);
 }

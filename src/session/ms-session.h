@@ -24,6 +24,23 @@
  *   g_signal_connect (session, "notify::frame", G_CALLBACK (on_frame), NULL);
  *   ms_session_push (session, ms_session_command_new_set_lr (FALSE, 1e-3));
  *
+ * Evaluations: every eval_every iterations, and whenever a frame is built at an iteration
+ * that was not evaluated yet (pause, a step command, the end of a scripted run), never twice
+ * for the same weights: a frame built again at the same weights reuses the evaluation, so the
+ * collapse detector sees each evaluated iteration once.  Evaluations use the same noise for the
+ * whole run (a stream of the seed), so successive ones differ by the generator only.  The
+ * evaluation of iteration 0 (the untrained generator) is shown but not fed to the detector nor
+ * kept in the history.  Its cost is therefore eval_samples generator samples and one pass of
+ * the classifier (or the mixture's coverage) per eval_every iterations, as modescope-cli
+ * --eval-every and --eval-samples always meant; headless sessions add nothing else to running
+ * frames.
+ *
+ * Session files (ms_session_save_file, ms_session_new_from_file): one ms-checkpoint container
+ * holding the settings, the trainer's state (weights, optimizer state, RNG, iteration, the
+ * collapse detector's inputs), the whole history (curve, events, evaluations, branches) and
+ * every user snapshot, so that a loaded session continues bit for bit as the saved one would
+ * have (same engine thread count).  Commands scheduled but not yet applied are not saved.
+ *
  * Divergence: a NaN or infinity in a loss or a weight pauses the run and rolls it back to the
  * last automatic snapshot (one is taken when a run starts and every snapshot_every
  * evaluations, only from finite weights); an MS_SESSION_EVENT_DIVERGED event says what
@@ -59,6 +76,10 @@ struct _MsSessionSettings
   int            grid_size;       /* fixed-noise samples per frame (64) */
   int            snapshot_every;  /* evaluations between automatic snapshots (5) */
   gboolean       start_paused;
+  /* For a front end without views (modescope-cli): frames built while running carry the
+   * evaluation only (no sample grid, grid labels, heat map or real points) and no reference
+   * Inception Score is computed; frames built while paused are complete. */
+  gboolean       headless;
 };
 
 /* The CLI's defaults for @loss (Adam 2e-4 beta1 0.5, or RMSProp 5e-5 for wgan-clip, ...),
@@ -150,6 +171,15 @@ typedef struct
   double   collapse_score;
   MsCollapseState collapse_state;   /* the detector's, with hysteresis */
 } MsCurvePoint;
+
+/* One evaluation, as the history keeps it (what --csv and --json write) */
+typedef struct
+{
+  gint64           iteration;
+  double           loss_d, loss_g;
+  MsEvaluation     evaluation;
+  MsCollapseState  collapse_state;   /* the detector's, with hysteresis, after this one */
+} MsSessionEvaluation;
 
 /* Frames ------------------------------------------------------------------------------- */
 
@@ -260,5 +290,48 @@ const MsCurvePoint *ms_session_get_branch  (MsSession *self,
  * has taken it and it was delivered; NULL otherwise. */
 GBytes          *ms_session_get_snapshot   (MsSession *self,
                                             guint      snapshot_id);
+/* Every evaluation delivered so far (rolled-back iterations are removed), in order */
+const MsSessionEvaluation *ms_session_get_evaluations (MsSession *self,
+                                            guint     *n_evaluations);
+
+/* Free-form notes saved with the session file (e.g. the CLI's --schedule).  Main thread. */
+void             ms_session_set_note       (MsSession  *self,
+                                            const char *key,
+                                            const char *value);
+/* (transfer none) NULL when not set */
+const char      *ms_session_get_note       (MsSession  *self,
+                                            const char *key);
+
+/* Session files ------------------------------------------------------------------------ */
+
+#define MS_SESSION_FILE_VERSION 1
+
+/* Asks the trainer for its current state (it answers between two steps), then writes the
+ * settings, that state, the history up to its iteration, every user snapshot and the notes
+ * into @path atomically (a temporary file renamed over it: on failure an earlier file is kept).
+ * Blocks the calling (main) thread until the trainer answers (at most one training step) and
+ * the file is written: use the async variant from a window.  MS_CHECKPOINT_ERROR on failure. */
+gboolean         ms_session_save_file      (MsSession    *self,
+                                            const char   *path,
+                                            GError      **error);
+/* The same without blocking: the file is written in a worker thread; @callback runs on the
+ * thread-default main context of the caller. */
+void             ms_session_save_file_async  (MsSession           *self,
+                                              const char          *path,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean         ms_session_save_file_finish (MsSession     *self,
+                                              GAsyncResult  *result,
+                                              GError       **error);
+/* (transfer full) A paused session restored from @path: weights, optimizer state, RNG,
+ * iteration, settings as they were, history, events, snapshots and notes, so that resuming
+ * continues exactly as the saved session would have.  Reads and checks the whole file and
+ * builds the networks before returning (blocking: the dataset is opened), so a missing,
+ * damaged, truncated or foreign file, or one that does not fit its own settings, gives a
+ * GError (MS_CHECKPOINT_ERROR, or the dataset's error) and NULL.  Frames are delivered to the
+ * thread-default main context of the caller. */
+MsSession       *ms_session_new_from_file  (const char   *path,
+                                            GError      **error);
 
 G_END_DECLS
