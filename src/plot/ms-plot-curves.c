@@ -1125,3 +1125,18 @@ ms_plot_curves_draw (MsPlotCurves      *self,
     }
   cairo_restore (cr);
 }
+
+char *
+ms_plot_curves_describe_latest (MsPlotCurves *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  for (guint i = self->n_points; i > 0; i--)
+    {
+      double v;
+
+      if (point_value (self->kind, &self->points[i - 1], 0, &v))
+        return point_text (self, &self->points[i - 1]);
+    }
+  return NULL;
+}

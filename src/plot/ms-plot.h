@@ -218,6 +218,10 @@ gboolean      ms_plot_curves_lookup    (MsPlotCurves      *curves,
                                         gint64            *iteration,
                                         char             **text);
 
+/* (transfer full) The latest value in words, as the hover text says it ("iter 1200: KL 0.031
+ * (floor 0.004)"), for accessible descriptions; NULL without points. */
+char         *ms_plot_curves_describe_latest (MsPlotCurves *curves);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsPlotCurves, ms_plot_curves_free)
 
 /* Text and files ----------------------------------------------------------------------- */
