@@ -98,8 +98,14 @@ on_n_events (MsSession      *session,
 
       if (e->kind == MS_SESSION_EVENT_RUN_STARTED)
         {
-          /* A new run drops the old run's snapshots (ms_session_command_new_new_run) */
-          if (self->seen_first_run)
+          /* A new run drops the old run's snapshots (ms_session_command_new_new_run); a
+           * reset keeps them.  The trainer records a reset as RUN_STARTED then RESET, both
+           * from the same command, so they arrive together. */
+          gboolean reset = self->n_events_seen + 1 < n
+                           && ms_session_get_event (session, self->n_events_seen + 1)->kind
+                              == MS_SESSION_EVENT_RESET;
+
+          if (self->seen_first_run && !reset)
             clear_rows (self);
           self->seen_first_run = TRUE;
         }

@@ -1,0 +1,651 @@
+/* ms-window.c: the ModeScope main window (header bar, control sidebar, live dashboard)
+ *
+ * Copyright 2026 The ModeScope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The window reacts to the session's "frame" notifications only: the views are given the new
+ * frame (they prepare their drawing then, not in snapshot), the status line measures the speed,
+ * the session's new events become toasts.  Training itself runs on the session's thread.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ms-help-page.h"
+#include "ms-window-private.h"
+
+enum
+{
+  PROP_0,
+  PROP_SETTINGS,
+  PROP_SESSION,
+  PROP_RUNNING,
+  PROP_PRESENTER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (MsWindow, ms_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* Toasts ------------------------------------------------------------------------------- */
+
+void
+_ms_window_toast (MsWindow   *self,
+                  const char *text)
+{
+  AdwToast *toast = adw_toast_new (text);
+
+  adw_toast_set_timeout (toast, 6);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
+}
+
+const char *
+_ms_window_get_last_toast (MsWindow *self)
+{
+  return self->last_toast;
+}
+
+/* Views -------------------------------------------------------------------------------- */
+
+static void
+set_presenter_on (GtkWidget *view,
+                  gboolean   presenter)
+{
+  if (view != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (view), "presenter"))
+    g_object_set (view, "presenter", presenter, NULL);
+}
+
+static GtkWidget *
+view_card (GtkWidget  *view,
+           const char *title)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *label = gtk_label_new (title);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "heading");
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_widget_set_vexpand (view, TRUE);
+  gtk_widget_set_hexpand (view, TRUE);
+  gtk_box_append (GTK_BOX (box), view);
+  gtk_widget_add_css_class (box, "view-card");
+  return box;
+}
+
+/* Until a view exists: a labelled box, so the layout can be seen */
+static GtkWidget *
+placeholder_new (const char *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_widget_set_size_request (label, 200, 160);
+  return label;
+}
+
+static void
+create_views (MsWindow *self)
+{
+  static const struct { const char *title; const char *tooltip; } curves[] = {
+    [MS_WINDOW_CURVE_KL] = { N_("KL Divergence"),
+                             N_("How far the generated class mix is from the real one; the "
+                                "band is what chance alone gives") },
+    [MS_WINDOW_CURVE_IS] = { N_("Inception Score"),
+                             N_("High when each sample is clearly one class and every class "
+                                "appears; the line is real data's score") },
+    [MS_WINDOW_CURVE_LOSS] = { N_("Losses"),
+                               N_("The discriminator's and the generator's losses") },
+    [MS_WINDOW_CURVE_MODES] = { N_("Modes Covered"),
+                                N_("How many classes or modes the generator still draws") },
+  };
+
+  self->sample_grid = placeholder_new (_("Samples"));
+  gtk_widget_set_tooltip_text (self->sample_grid,
+                               _("Samples from the same fixed noise at every update"));
+  self->histogram = placeholder_new (_("Classes"));
+  gtk_widget_set_tooltip_text (self->histogram,
+                               _("Share of each class among generated samples, beside the "
+                                 "real data's"));
+  gtk_box_append (GTK_BOX (self->images_box), view_card (self->sample_grid, _("Samples")));
+  gtk_box_append (GTK_BOX (self->images_box), view_card (self->histogram, _("Class Mix")));
+
+  self->scatter = placeholder_new (_("Points"));
+  gtk_widget_set_tooltip_text (self->scatter,
+                               _("Real and generated points over the discriminator's output"));
+  gtk_box_append (GTK_BOX (self->points_box), view_card (self->scatter, _("Points")));
+
+  self->indicator = placeholder_new (_("Collapse indicator"));
+  gtk_box_append (GTK_BOX (self->indicator_box), self->indicator);
+
+  for (int i = 0; i < MS_WINDOW_N_CURVES; i++)
+    {
+      self->curves[i] = placeholder_new (_(curves[i].title));
+      gtk_widget_set_tooltip_text (self->curves[i], _(curves[i].tooltip));
+      gtk_grid_attach (GTK_GRID (self->curves_grid), view_card (self->curves[i], _(curves[i].title)),
+                       i % 2, i / 2, 1, 1);
+    }
+
+  self->control_panel = placeholder_new (_("Training controls"));
+  gtk_box_append (GTK_BOX (self->sidebar_box), self->control_panel);
+}
+
+static void
+views_set_session (MsWindow  *self,
+                   MsSession *session)
+{
+  ms_snapshot_list_set_session (self->snapshot_list, session);
+}
+
+static void
+views_set_frame (MsWindow *self,
+                 MsFrame  *frame)
+{
+  gtk_stack_set_visible_child_name (self->data_stack, frame->is_2d ? "points" : "images");
+}
+
+GtkWidget *
+_ms_window_get_part (MsWindow   *self,
+                     const char *name)
+{
+  static const char * const curve_names[] = { "curve-kl", "curve-is", "curve-loss",
+                                              "curve-modes" };
+
+  g_return_val_if_fail (MS_IS_WINDOW (self), NULL);
+
+  if (g_str_equal (name, "grid"))
+    return self->sample_grid;
+  if (g_str_equal (name, "histogram"))
+    return self->histogram;
+  if (g_str_equal (name, "scatter"))
+    return self->scatter;
+  if (g_str_equal (name, "indicator"))
+    return self->indicator;
+  if (g_str_equal (name, "control-panel"))
+    return self->control_panel;
+  if (g_str_equal (name, "status-line"))
+    return GTK_WIDGET (self->status_line);
+  if (g_str_equal (name, "snapshot-list"))
+    return GTK_WIDGET (self->snapshot_list);
+  for (int i = 0; i < MS_WINDOW_N_CURVES; i++)
+    if (g_str_equal (name, curve_names[i]))
+      return self->curves[i];
+  return NULL;
+}
+
+/* Frames and events -------------------------------------------------------------------- */
+
+static void
+handle_events (MsWindow *self)
+{
+  guint n = ms_session_get_n_events (self->session);
+
+  for (; self->n_events_seen < n; self->n_events_seen++)
+    {
+      const MsSessionEvent *e = ms_session_get_event (self->session, self->n_events_seen);
+      g_autofree char *text = NULL;
+
+      switch (e->kind)
+        {
+        case MS_SESSION_EVENT_DIVERGED:
+          /* The trainer paused itself */
+          text = g_strdup_printf (_("Training diverged at iteration %" G_GINT64_FORMAT
+                                    " and was rolled back"), e->iteration);
+          _ms_window_set_running (self, FALSE);
+          break;
+        case MS_SESSION_EVENT_REJECTED:
+          /* Translators: %s says which value and why, e.g. "rejected: lr -1 is negative" */
+          text = g_strdup_printf (_("A change was not applied (%s)"), e->label);
+          break;
+        case MS_SESSION_EVENT_ERROR:
+          text = g_strdup_printf (_("Training stopped: %s"), e->label);
+          _ms_window_set_running (self, FALSE);
+          break;
+        default:
+          break;
+        }
+      if (text != NULL)
+        _ms_window_toast (self, text);
+    }
+}
+
+static void
+check_collapse (MsWindow *self,
+                MsFrame  *frame)
+{
+  MsCollapseState previous = self->collapse_state;
+
+  if (frame->run != self->run)
+    previous = MS_COLLAPSE_HEALTHY;
+  self->run = frame->run;
+  self->collapse_state = frame->collapse_state;
+
+  if (frame->collapse_state == MS_COLLAPSE_COLLAPSED && previous != MS_COLLAPSE_COLLAPSED
+      && self->running && g_settings_get_boolean (self->settings, "pause-on-collapse"))
+    {
+      g_autofree char *text = NULL;
+
+      _ms_window_set_running (self, FALSE);
+      /* Translators: %s is the collapse detector's reason, e.g. "digits 6, 8 and 9 missing" */
+      text = g_strdup_printf (_("Paused: the generator collapsed (%s)"),
+                              frame->collapse_reason != NULL ? frame->collapse_reason : "");
+      _ms_window_toast (self, text);
+    }
+}
+
+void
+_ms_window_apply_frame (MsWindow *self,
+                        MsFrame  *frame)
+{
+  ms_status_line_set_frame (self->status_line, frame, g_get_monotonic_time ());
+  views_set_frame (self, frame);
+  adw_window_title_set_subtitle (self->window_title,
+                                 frame->settings.dataset != NULL ? frame->settings.dataset : "");
+  if (self->session != NULL)
+    handle_events (self);
+  check_collapse (self, frame);
+  if (self->bench != NULL)
+    _ms_window_bench_frame (self, frame);
+}
+
+static void
+on_frame (MsSession  *session,
+          GParamSpec *pspec,
+          MsWindow   *self)
+{
+  MsFrame *frame = ms_session_get_frame (session);
+
+  if (frame != NULL)
+    _ms_window_apply_frame (self, frame);
+}
+
+/* Running state ------------------------------------------------------------------------ */
+
+static void
+update_play_button (MsWindow *self)
+{
+  const char *tooltip = self->running ? _("Pause training (Space)") : _("Start training (Space)");
+
+  gtk_button_set_icon_name (GTK_BUTTON (self->play_button),
+                            self->running ? "media-playback-pause-symbolic"
+                                          : "media-playback-start-symbolic");
+  gtk_widget_set_tooltip_text (self->play_button, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->play_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  self->running ? _("Pause") : _("Play"),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tooltip,
+                                  -1);
+  if (self->running)
+    gtk_widget_remove_css_class (self->play_button, "suggested-action");
+  else
+    gtk_widget_add_css_class (self->play_button, "suggested-action");
+}
+
+void
+_ms_window_set_running (MsWindow *self,
+                        gboolean  running)
+{
+  running = !!running;
+  if (self->session != NULL && running != self->running)
+    {
+      if (running)
+        ms_session_resume (self->session);
+      else
+        ms_session_pause (self->session);
+    }
+  if (running == self->running)
+    return;
+  self->running = running;
+  update_play_button (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+}
+
+gboolean
+ms_window_get_running (MsWindow *self)
+{
+  g_return_val_if_fail (MS_IS_WINDOW (self), FALSE);
+  return self->running;
+}
+
+/* Session ------------------------------------------------------------------------------ */
+
+static void
+start_session (MsWindow                *self,
+               const MsSessionSettings *run)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->session = ms_session_new (run, &error);
+  if (self->session == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not start training: %s"),
+                                               error->message);
+
+      _ms_window_toast (self, text);
+      _ms_window_update_actions (self);
+      return;
+    }
+  self->running = !run->start_paused;
+  update_play_button (self);
+  self->frame_handler = g_signal_connect (self->session, "notify::frame",
+                                          G_CALLBACK (on_frame), self);
+  views_set_session (self, self->session);
+  _ms_window_update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
+}
+
+MsSession *
+ms_window_get_session (MsWindow *self)
+{
+  g_return_val_if_fail (MS_IS_WINDOW (self), NULL);
+  return self->session;
+}
+
+/* Presenter mode ----------------------------------------------------------------------- */
+
+gboolean
+ms_window_get_presenter (MsWindow *self)
+{
+  g_return_val_if_fail (MS_IS_WINDOW (self), FALSE);
+  return self->presenter;
+}
+
+void
+ms_window_set_presenter (MsWindow *self,
+                         gboolean  presenter)
+{
+  g_return_if_fail (MS_IS_WINDOW (self));
+
+  presenter = !!presenter;
+  if (presenter == self->presenter)
+    return;
+  self->presenter = presenter;
+
+  if (presenter)
+    {
+      self->flap_before_presenter = adw_flap_get_reveal_flap (self->flap);
+      adw_flap_set_reveal_flap (self->flap, FALSE);
+      gtk_widget_add_css_class (GTK_WIDGET (self), "presenter");
+      gtk_window_fullscreen (GTK_WINDOW (self));
+    }
+  else
+    {
+      adw_flap_set_reveal_flap (self->flap, self->flap_before_presenter);
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "presenter");
+      gtk_window_unfullscreen (GTK_WINDOW (self));
+    }
+
+  set_presenter_on (self->sample_grid, presenter);
+  set_presenter_on (self->histogram, presenter);
+  set_presenter_on (self->scatter, presenter);
+  set_presenter_on (self->indicator, presenter);
+  for (int i = 0; i < MS_WINDOW_N_CURVES; i++)
+    set_presenter_on (self->curves[i], presenter);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENTER]);
+}
+
+/* Window size -------------------------------------------------------------------------- */
+
+static void
+restore_size (MsWindow *self)
+{
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
+static gboolean
+ms_window_close_request (GtkWindow *window)
+{
+  MsWindow *self = MS_WINDOW (window);
+  int width, height;
+
+  /* The default size follows the window while it is neither maximized nor fullscreen */
+  gtk_window_get_default_size (window, &width, &height);
+  if (self->settings != NULL && !self->presenter)
+    {
+      if (width > 0 && height > 0)
+        {
+          g_settings_set_int (self->settings, "window-width", MAX (width, 360));
+          g_settings_set_int (self->settings, "window-height", MAX (height, 294));
+        }
+      g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+    }
+  return GTK_WINDOW_CLASS (ms_window_parent_class)->close_request (window);
+}
+
+/* Construction ------------------------------------------------------------------------- */
+
+static MsWindow *
+window_new (GtkApplication *app,
+            GSettings      *settings)
+{
+  g_autoptr(GSettings) own = NULL;
+
+  if (settings == NULL)
+    settings = own = g_settings_new (APP_ID);
+  return g_object_new (MS_TYPE_WINDOW, "application", app, "settings", settings, NULL);
+}
+
+static void
+default_run_settings (MsWindow          *self,
+                      MsSessionSettings *run)
+{
+  /* The first start: MNIST, dcgan-small, non-saturating loss, Adam */
+  ms_session_settings_init (run, "mnist", MS_LOSS_NSGAN);
+}
+
+MsWindow *
+ms_window_new (GtkApplication *app,
+               GSettings      *settings,
+               gboolean        autostart)
+{
+  MsWindow *self = window_new (app, settings);
+  MsSessionSettings run;
+
+  default_run_settings (self, &run);
+  run.start_paused = !autostart;
+  start_session (self, &run);
+  ms_session_settings_clear (&run);
+  return self;
+}
+
+MsWindow *
+ms_window_new_for_run (GtkApplication          *app,
+                       GSettings               *settings,
+                       const MsSessionSettings *run)
+{
+  MsWindow *self;
+
+  g_return_val_if_fail (run != NULL, NULL);
+
+  self = window_new (app, settings);
+  start_session (self, run);
+  return self;
+}
+
+MsWindow *
+ms_window_new_bench (GtkApplication *app,
+                     GSettings      *settings,
+                     double          seconds)
+{
+  MsWindow *self = window_new (app, settings);
+  MsSessionSettings run;
+
+  ms_session_settings_init (&run, "mnist", MS_LOSS_NSGAN);
+  run.arch = g_strdup ("dcgan-small");
+  run.start_paused = FALSE;
+  _ms_window_bench_start (self, seconds);
+  start_session (self, &run);
+  ms_session_settings_clear (&run);
+  return self;
+}
+
+static void
+ms_window_constructed (GObject *object)
+{
+  MsWindow *self = MS_WINDOW (object);
+
+  G_OBJECT_CLASS (ms_window_parent_class)->constructed (object);
+
+  g_assert (self->settings != NULL);
+  restore_size (self);
+  create_views (self);
+  update_play_button (self);
+  _ms_window_update_actions (self);
+}
+
+static void
+ms_window_dispose (GObject *object)
+{
+  MsWindow *self = MS_WINDOW (object);
+
+  /* Stops and joins the trainer thread: at most one step */
+  if (self->session != NULL)
+    {
+      g_clear_signal_handler (&self->frame_handler, self->session);
+      views_set_session (self, NULL);
+      g_clear_object (&self->session);
+    }
+  g_clear_pointer (&self->bench, _ms_window_bench_free);
+  gtk_widget_dispose_template (GTK_WIDGET (self), MS_TYPE_WINDOW);
+  G_OBJECT_CLASS (ms_window_parent_class)->dispose (object);
+}
+
+static void
+ms_window_finalize (GObject *object)
+{
+  MsWindow *self = MS_WINDOW (object);
+
+  g_clear_object (&self->settings);
+  g_free (self->last_toast);
+  G_OBJECT_CLASS (ms_window_parent_class)->finalize (object);
+}
+
+static void
+ms_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  MsWindow *self = MS_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
+      break;
+    case PROP_RUNNING:
+      g_value_set_boolean (value, self->running);
+      break;
+    case PROP_PRESENTER:
+      g_value_set_boolean (value, self->presenter);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ms_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  MsWindow *self = MS_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      self->settings = g_value_dup_object (value);
+      break;
+    case PROP_PRESENTER:
+      ms_window_set_presenter (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ms_window_class_init (MsWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = ms_window_constructed;
+  object_class->dispose = ms_window_dispose;
+  object_class->finalize = ms_window_finalize;
+  object_class->get_property = ms_window_get_property;
+  object_class->set_property = ms_window_set_property;
+  window_class->close_request = ms_window_close_request;
+
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, MS_TYPE_SESSION,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RUNNING] =
+    g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PRESENTER] =
+    g_param_spec_boolean ("presenter", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (MS_TYPE_SNAPSHOT_LIST);
+  g_type_ensure (MS_TYPE_STATUS_LINE);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/modescope/ModeScope/ui/ms-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, sidebar_button);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, play_button);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, step_button);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, reset_button);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, snapshot_button);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, menu_button);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, help_button);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, sidebar_box);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, data_stack);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, images_box);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, points_box);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, indicator_box);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, curves_grid);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, snapshot_list);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, status_line);
+
+  _ms_window_class_init_actions (widget_class);
+}
+
+static void
+ms_window_init (MsWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  _ms_window_init_shortcuts (self);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->sidebar_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Training Controls"), -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->step_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Step"), -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->reset_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Reset"), -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->snapshot_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Snapshot"), -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Main Menu"), -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->help_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("What Is Mode Collapse?"), -1);
+}

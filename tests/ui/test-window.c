@@ -1,0 +1,510 @@
+/* test-window.c: MsWindow under Xvfb: actions reach the session, frames stream in, presenter
+ * mode, key bindings, pause on collapse, no leaks; and a screenshot after real MNIST training
+ *
+ * Copyright 2026 The ModeScope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Sessions train ring8 with the mlp (fast); one window at a time, since the engine's thread
+ * pool is process-wide.  Every wait has a timeout that fails the test.
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "ms-window-private.h"
+
+#define WAIT_SECONDS 60
+
+typedef gboolean (*Predicate) (MsWindow *window, gpointer data);
+
+static gboolean
+on_timeout (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until @pred holds; FALSE after @seconds */
+static gboolean
+wait_until (MsWindow  *window,
+            Predicate  pred,
+            gpointer   data,
+            double     seconds)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add ((guint) (seconds * 1000), on_timeout, &timed_out);
+
+  while (!pred (window, data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  return !timed_out || pred (window, data);
+}
+
+static gboolean
+always_false (MsWindow *window,
+              gpointer  data)
+{
+  return FALSE;
+}
+
+/* Keeps the main loop running for @seconds */
+static void
+spin (MsWindow *window,
+      double    seconds)
+{
+  wait_until (window, always_false, NULL, seconds);
+}
+
+static gboolean
+has_event (MsWindow *window,
+           gpointer  data)
+{
+  MsSession *session = ms_window_get_session (window);
+  guint n = ms_session_get_n_events (session);
+  MsSessionEventKind kind = GPOINTER_TO_INT (data);
+
+  for (guint i = 0; i < n; i++)
+    if (ms_session_get_event (session, i)->kind == kind)
+      return TRUE;
+  return FALSE;
+}
+
+static guint
+count_events (MsWindow           *window,
+              MsSessionEventKind  kind)
+{
+  MsSession *session = ms_window_get_session (window);
+  guint n = ms_session_get_n_events (session), count = 0;
+
+  for (guint i = 0; i < n; i++)
+    count += ms_session_get_event (session, i)->kind == kind;
+  return count;
+}
+
+typedef struct
+{
+  MsSessionEventKind kind;
+  guint              count;
+} EventCount;
+
+static gboolean
+has_n_events (MsWindow *window,
+              gpointer  data)
+{
+  EventCount *c = data;
+
+  return count_events (window, c->kind) >= c->count;
+}
+
+static void
+assert_event_after (MsWindow           *window,
+                    const char         *action,
+                    MsSessionEventKind  kind)
+{
+  EventCount c = { kind, count_events (window, kind) + 1 };
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), action, NULL));
+  if (!wait_until (window, has_n_events, &c, WAIT_SECONDS))
+    g_error ("%s produced no event of kind %d within %d s", action, kind, WAIT_SECONDS);
+}
+
+static gboolean
+iteration_above (MsWindow *window,
+                 gpointer  data)
+{
+  MsStatusLine *line = MS_STATUS_LINE (_ms_window_get_part (window, "status-line"));
+
+  return ms_status_line_get_iteration (line) > *(gint64 *) data;
+}
+
+static GSettings *
+test_settings (void)
+{
+  GSettings *settings = g_settings_new (APP_ID);
+
+  g_settings_set_boolean (settings, "pause-on-collapse", FALSE);
+  return settings;
+}
+
+static MsWindow *
+new_ring8_window (void)
+{
+  g_autoptr(GSettings) settings = test_settings ();
+  MsSessionSettings run;
+  MsWindow *window;
+
+  ms_session_settings_init (&run, "ring8", MS_LOSS_NSGAN);
+  run.eval_every = 10;
+  run.eval_samples = 200;
+  run.grid_size = 16;
+  run.start_paused = TRUE;
+  window = ms_window_new_for_run (NULL, settings, &run);
+  ms_session_settings_clear (&run);
+  g_object_ref_sink (window);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+static void
+destroy_window (MsWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  /* Let GTK drop what it still holds (pending idles, the toplevel list) */
+  for (int i = 0; i < 50 && g_main_context_pending (NULL); i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_finalize_object (window);
+}
+
+/* The window builds with every part, and finalizes without a leak */
+static void
+test_window_builds (void)
+{
+  MsWindow *window = new_ring8_window ();
+  static const char * const parts[] = {
+    "grid", "histogram", "scatter", "indicator", "curve-kl", "curve-is", "curve-loss",
+    "curve-modes", "control-panel", "status-line", "snapshot-list",
+  };
+
+  g_assert_nonnull (ms_window_get_session (window));
+  g_assert_false (ms_window_get_running (window));
+  g_assert_false (ms_window_get_presenter (window));
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+    {
+      GtkWidget *part = _ms_window_get_part (window, parts[i]);
+
+      g_assert_nonnull (part);
+      g_assert_true (gtk_widget_get_root (part) == GTK_ROOT (window));
+    }
+  g_assert_null (_ms_window_get_part (window, "no-such-part"));
+  destroy_window (window);
+}
+
+/* Play/pause, steps, snapshot and reset reach the session and produce their events; frames
+ * arrive and the status line's iteration grows while running */
+static void
+test_window_actions (void)
+{
+  MsWindow *window = new_ring8_window ();
+  MsSnapshotList *snapshots = MS_SNAPSHOT_LIST (_ms_window_get_part (window, "snapshot-list"));
+  MsStatusLine *line = MS_STATUS_LINE (_ms_window_get_part (window, "status-line"));
+  g_autofree char *text = NULL;
+  gint64 seen = 0;
+
+  assert_event_after (window, "win.play-pause", MS_SESSION_EVENT_RESUME);
+  g_assert_true (ms_window_get_running (window));
+  g_assert_true (wait_until (window, iteration_above, &seen, WAIT_SECONDS));
+  seen = ms_status_line_get_iteration (line);
+  g_assert_true (wait_until (window, iteration_above, &seen, WAIT_SECONDS));
+  g_assert_cmpint (ms_status_line_get_iteration (line), >, seen);
+  text = ms_status_line_get_text (line);
+  g_assert_nonnull (strstr (text, "ring8"));
+
+  assert_event_after (window, "win.play-pause", MS_SESSION_EVENT_PAUSE);
+  g_assert_false (ms_window_get_running (window));
+
+  assert_event_after (window, "win.step", MS_SESSION_EVENT_STEP);
+  assert_event_after (window, "win.step-d", MS_SESSION_EVENT_STEP);
+  assert_event_after (window, "win.step-g", MS_SESSION_EVENT_STEP);
+
+  g_assert_cmpuint (ms_snapshot_list_get_n_items (snapshots), ==, 0);
+  assert_event_after (window, "win.snapshot", MS_SESSION_EVENT_SNAPSHOT);
+  g_assert_cmpuint (ms_snapshot_list_get_n_items (snapshots), ==, 1);
+
+  /* Reset keeps the run so far as a second snapshot, which can be restored */
+  assert_event_after (window, "win.reset", MS_SESSION_EVENT_RESET);
+  g_assert_cmpuint (ms_snapshot_list_get_n_items (snapshots), ==, 2);
+  g_assert_cmpuint (count_events (window, MS_SESSION_EVENT_SNAPSHOT), ==, 2);
+  ms_session_restore (ms_window_get_session (window), ms_snapshot_list_get_id (snapshots, 1));
+  g_assert_true (wait_until (window, has_event, GINT_TO_POINTER (MS_SESSION_EVENT_RESTORE),
+                             WAIT_SECONDS));
+
+  destroy_window (window);
+}
+
+static void
+check_presenter (GtkWidget *view,
+                 gboolean   expected)
+{
+  gboolean presenter;
+
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (view), "presenter") == NULL)
+    return;
+  g_object_get (view, "presenter", &presenter, NULL);
+  g_assert_cmpint (presenter, ==, expected);
+}
+
+static gboolean
+is_fullscreen (MsWindow *window,
+               gpointer  data)
+{
+  return gtk_window_is_fullscreen (GTK_WINDOW (window)) == GPOINTER_TO_INT (data);
+}
+
+/* Presenter mode: fullscreen, the CSS class that enlarges fonts, the views' presenter flag */
+static void
+test_window_presenter (void)
+{
+  MsWindow *window = new_ring8_window ();
+  static const char * const views[] = {
+    "grid", "histogram", "scatter", "indicator", "curve-kl", "curve-is", "curve-loss",
+    "curve-modes",
+  };
+
+  spin (window, 0.2);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.presenter", NULL));
+  g_assert_true (ms_window_get_presenter (window));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (window), "presenter"));
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    check_presenter (_ms_window_get_part (window, views[i]), TRUE);
+  /* Without a window manager the X server may never confirm the state: only log it */
+  if (!wait_until (window, is_fullscreen, GINT_TO_POINTER (TRUE), 2))
+    g_test_message ("the display did not report fullscreen (no window manager?)");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.presenter", NULL));
+  g_assert_false (ms_window_get_presenter (window));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (window), "presenter"));
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    check_presenter (_ms_window_get_part (window, views[i]), FALSE);
+
+  destroy_window (window);
+}
+
+/* Activates the window's key binding for @keyval as GTK would; returns whether it handled it */
+static gboolean
+press_key (MsWindow *window,
+           guint     keyval)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+  g_autoptr(GtkShortcutTrigger) wanted = gtk_keyval_trigger_new (keyval, 0);
+
+  /* GTK runs the capture phase first */
+  for (guint k = 0; k < 2 * g_list_model_get_n_items (controllers); k++)
+    {
+      guint i = k % g_list_model_get_n_items (controllers);
+      GtkPropagationPhase phase = k < g_list_model_get_n_items (controllers) ? GTK_PHASE_CAPTURE
+                                                                              : GTK_PHASE_BUBBLE;
+      g_autoptr(GtkEventController) c = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (c)
+          || gtk_event_controller_get_propagation_phase (c) != phase)
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (c)); j++)
+        {
+          g_autoptr(GtkShortcut) sc = g_list_model_get_item (G_LIST_MODEL (c), j);
+
+          if (gtk_shortcut_trigger_equal (gtk_shortcut_get_trigger (sc), wanted))
+            return gtk_shortcut_action_activate (gtk_shortcut_get_action (sc),
+                                                 GTK_SHORTCUT_ACTION_EXCLUSIVE,
+                                                 GTK_WIDGET (window),
+                                                 gtk_shortcut_get_arguments (sc));
+        }
+    }
+  g_error ("no key binding for %s", gdk_keyval_name (keyval));
+  return FALSE;
+}
+
+static GtkWidget *
+find_editable (GtkWidget *widget)
+{
+  if (GTK_IS_EDITABLE (widget) && gtk_widget_get_focusable (widget))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_editable (c);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Space toggles play/pause, S steps, R resets, F11 presenter mode; single keys do nothing
+ * while a text field has the focus */
+static void
+test_window_shortcuts (void)
+{
+  MsWindow *window = new_ring8_window ();
+  GtkWidget *editable;
+  guint steps;
+
+  g_assert_false (ms_window_get_running (window));
+  g_assert_true (press_key (window, GDK_KEY_space));
+  g_assert_true (ms_window_get_running (window));
+  g_assert_true (wait_until (window, has_event, GINT_TO_POINTER (MS_SESSION_EVENT_RESUME),
+                             WAIT_SECONDS));
+  g_assert_true (press_key (window, GDK_KEY_space));
+  g_assert_false (ms_window_get_running (window));
+
+  steps = count_events (window, MS_SESSION_EVENT_STEP);
+  g_assert_true (press_key (window, GDK_KEY_s));
+  {
+    EventCount c = { MS_SESSION_EVENT_STEP, steps + 1 };
+
+    g_assert_true (wait_until (window, has_n_events, &c, WAIT_SECONDS));
+  }
+  g_assert_true (press_key (window, GDK_KEY_r));
+  g_assert_true (wait_until (window, has_event, GINT_TO_POINTER (MS_SESSION_EVENT_RESET),
+                             WAIT_SECONDS));
+
+  g_assert_true (press_key (window, GDK_KEY_F11));
+  g_assert_true (ms_window_get_presenter (window));
+  g_assert_true (press_key (window, GDK_KEY_Escape));
+  g_assert_false (ms_window_get_presenter (window));
+
+  /* A text field with the focus keeps its keys */
+  editable = find_editable (GTK_WIDGET (window));
+  if (editable == NULL)
+    {
+      editable = gtk_entry_new ();
+      gtk_box_append (GTK_BOX (window->sidebar_box), editable);
+    }
+  spin (window, 0.2);
+  gtk_window_set_focus (GTK_WINDOW (window), editable);
+  g_assert_nonnull (gtk_root_get_focus (GTK_ROOT (window)));
+  g_assert_false (press_key (window, GDK_KEY_space));
+  g_assert_false (ms_window_get_running (window));
+  g_assert_false (press_key (window, GDK_KEY_s));
+
+  destroy_window (window);
+}
+
+/* A hand-made collapsed frame pauses a running session when the setting is on, and says why */
+static void
+test_window_pause_on_collapse (void)
+{
+  MsWindow *window = new_ring8_window ();
+  g_autoptr(MsFrame) healthy = ms_frame_new ();
+  g_autoptr(MsFrame) collapsed = ms_frame_new ();
+
+  ms_session_settings_init (&healthy->settings, "ring8", MS_LOSS_NSGAN);
+  ms_session_settings_init (&collapsed->settings, "ring8", MS_LOSS_NSGAN);
+  healthy->is_2d = collapsed->is_2d = TRUE;
+  healthy->iteration = 100;
+  collapsed->iteration = 200;
+  collapsed->collapse_state = MS_COLLAPSE_COLLAPSED;
+  collapsed->collapse_reason = g_strdup ("modes 2, 3, 5 and 7 missing");
+
+  /* Off: keeps running */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.play-pause", NULL));
+  _ms_window_apply_frame (window, healthy);
+  _ms_window_apply_frame (window, collapsed);
+  g_assert_true (ms_window_get_running (window));
+
+  /* On: pauses once, with the reason in a toast */
+  g_settings_set_boolean (window->settings, "pause-on-collapse", TRUE);
+  _ms_window_apply_frame (window, healthy);
+  _ms_window_apply_frame (window, collapsed);
+  g_assert_false (ms_window_get_running (window));
+  g_assert_nonnull (_ms_window_get_last_toast (window));
+  g_assert_nonnull (strstr (_ms_window_get_last_toast (window), "modes 2, 3, 5 and 7 missing"));
+
+  /* Still collapsed: no second pause after the user resumed (no main-loop iteration in
+   * between, so no real frame of the session can come in) */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.play-pause", NULL));
+  _ms_window_apply_frame (window, collapsed);
+  g_assert_true (ms_window_get_running (window));
+  /* The pause reached the session */
+  g_assert_true (wait_until (window, has_event, GINT_TO_POINTER (MS_SESSION_EVENT_PAUSE),
+                             WAIT_SECONDS));
+
+  g_settings_set_boolean (window->settings, "pause-on-collapse", FALSE);
+  destroy_window (window);
+}
+
+/* Screenshot ----------------------------------------------------------------------------- */
+
+static void
+save_screenshot (GtkWidget  *widget,
+                 const char *path)
+{
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
+
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+}
+
+static gboolean
+has_evaluated_frame (MsWindow *window,
+                     gpointer  data)
+{
+  MsFrame *frame = ms_session_get_frame (ms_window_get_session (window));
+
+  return frame != NULL && frame->has_evaluation && frame->iteration >= *(gint64 *) data;
+}
+
+/* A few seconds of real MNIST training (dcgan-small), then build/screenshots/window.png */
+static void
+test_window_screenshot (void)
+{
+  g_autoptr(GSettings) settings = test_settings ();
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+  const char *dir = g_getenv ("MS_SCREENSHOT_DIR");
+  g_autofree char *path = NULL;
+  MsSessionSettings run;
+  MsWindow *window;
+  gint64 iterations = 40;
+
+  if (dir == NULL)
+    {
+      g_test_skip ("MS_SCREENSHOT_DIR not set");
+      return;
+    }
+  /* What AdwApplication would load */
+  gtk_css_provider_load_from_resource (css, "/io/github/modescope/ModeScope/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+
+  ms_session_settings_init (&run, "mnist", MS_LOSS_NSGAN);
+  run.arch = g_strdup ("dcgan-small");
+  run.eval_every = 20;
+  run.start_paused = FALSE;
+  window = ms_window_new_for_run (NULL, settings, &run);
+  ms_session_settings_clear (&run);
+  g_object_ref_sink (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 820);
+  gtk_window_present (GTK_WINDOW (window));
+
+  if (!wait_until (window, has_evaluated_frame, &iterations, 120))
+    g_error ("no evaluated MNIST frame after 120 s");
+  spin (window, 0.5);
+
+  g_mkdir_with_parents (dir, 0755);
+  path = g_build_filename (dir, "window.png", NULL);
+  save_screenshot (GTK_WIDGET (window), path);
+  g_test_message ("screenshot: %s", path);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+
+  gtk_style_context_remove_provider_for_display (gdk_display_get_default (),
+                                                 GTK_STYLE_PROVIDER (css));
+  destroy_window (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/ui/window/builds", test_window_builds);
+  g_test_add_func ("/ui/window/actions", test_window_actions);
+  g_test_add_func ("/ui/window/presenter", test_window_presenter);
+  g_test_add_func ("/ui/window/shortcuts", test_window_shortcuts);
+  g_test_add_func ("/ui/window/pause-on-collapse", test_window_pause_on_collapse);
+  g_test_add_func ("/ui/window/screenshot", test_window_screenshot);
+  return g_test_run ();
+}
