@@ -56,6 +56,13 @@ ms_plot_collapse_strip (cairo_t            *cr,
           double xa = CLAMP ((a - x_min) * scale, 0, width);
           double xb = CLAMP ((b - x_min) * scale, 0, width);
 
+          /* The latest state stays visible even when it is at the right edge */
+          if (i == n && a >= x_min && a <= x_max && xb - xa < 3)
+            {
+              xa = MAX (0, MIN (xa, width - 3));
+              xb = MIN (width, xa + 3);
+            }
+
           if (xb > xa)
             {
               _ms_plot_set_color (cr, ms_plot_style_state_color (style,
