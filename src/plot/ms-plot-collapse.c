@@ -44,17 +44,18 @@ ms_plot_collapse_strip (cairo_t            *cr,
   cairo_rectangle (cr, 0, 0, width, height);
   cairo_fill (cr);
 
-  /* Each evaluated point's state holds until the next evaluated point (or the last point) */
+  /* Each evaluated point's state holds until the next evaluated point (or the last point);
+   * runs of one state are filled as one rectangle on whole pixels, so no seams show */
   for (guint i = 0; i <= n; i++)
     {
       if (i < n && !points[i].has_eval)
         continue;
-      if (prev >= 0)
+      if (prev >= 0 && (i == n || points[i].collapse_state != points[prev].collapse_state))
         {
           gint64 a = points[prev].iteration;
           gint64 b = i < n ? points[i].iteration : MAX (points[n - 1].iteration, a + 1);
-          double xa = CLAMP ((a - x_min) * scale, 0, width);
-          double xb = CLAMP ((b - x_min) * scale, 0, width);
+          double xa = round (CLAMP ((a - x_min) * scale, 0, width));
+          double xb = round (CLAMP ((b - x_min) * scale, 0, width));
 
           /* The latest state stays visible even when it is at the right edge */
           if (i == n && a >= x_min && a <= x_max && xb - xa < 3)
@@ -62,17 +63,17 @@ ms_plot_collapse_strip (cairo_t            *cr,
               xa = MAX (0, MIN (xa, width - 3));
               xb = MIN (width, xa + 3);
             }
-
           if (xb > xa)
             {
               _ms_plot_set_color (cr, ms_plot_style_state_color (style,
                                                                  points[prev].collapse_state));
-              /* Overlap by a fraction of a pixel so no seam shows between segments */
-              cairo_rectangle (cr, xa, 0, MIN (xb - xa + 0.5, width - xa), height);
+              cairo_rectangle (cr, xa, 0, xb - xa, height);
               cairo_fill (cr);
             }
+          prev = -1;
         }
-      prev = (int) i;
+      if (i < n && prev < 0)
+        prev = (int) i;
     }
   cairo_restore (cr);
 }

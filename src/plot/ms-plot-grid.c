@@ -46,12 +46,27 @@ grid_layout (double             width,
 
   l->img_h = frame->sample_shape[1];
   l->img_w = frame->sample_shape[2];
-  l->cols = (int) ceil (sqrt ((double) n * l->img_h / l->img_w * MAX (width, 1) / MAX (height, 1)));
-  l->cols = CLAMP (l->cols, 1, n);
-  l->rows = (n + l->cols - 1) / l->cols;
   l->gap = MAX (2.0, round (_ms_plot_line (style, 1.5)));
   l->label_h = show_labels && frame->grid_labels != NULL
                ? ceil (_ms_plot_font_px (style, MS_PLOT_FONT_SMALL) * 1.3) : 0;
+  /* The column count that gives the largest samples */
+  l->cols = 1;
+  {
+    double best = -1;
+
+    for (int cols = 1; cols <= n; cols++)
+      {
+        int rows = (n + cols - 1) / cols;
+        double p = MIN ((width / cols - l->gap) / l->img_w,
+                        (height / rows - l->gap - l->label_h) / l->img_h);
+
+        if (p >= 1)
+          p = floor (p);
+        if (p > best + 1e-9)
+          best = p, l->cols = cols;
+      }
+  }
+  l->rows = (n + l->cols - 1) / l->cols;
 
   avail_w = width / l->cols - l->gap;
   avail_h = height / l->rows - l->gap - l->label_h;

@@ -185,16 +185,27 @@ ms_plot_class_histogram (cairo_t           *cr,
           cairo_set_line_width (cr, MAX (1, lw * 0.8));
           _ms_plot_hatch (cr, sx, sy, sw, sh, MAX (5, fs * 0.6));
           cairo_save (cr);
-          _ms_plot_set_color (cr, style->collapsed);
           _ms_plot_font (cr, style, MS_PLOT_FONT_SMALL, TRUE);
-          if (_ms_plot_text_width (cr, _("missing")) < sw * 0.9)
-            _ms_plot_text (cr, sx + sw / 2, sy + fs * 0.3, 0.5, 0.0, _("missing"));
-          else
-            {
-              cairo_translate (cr, sx + sw / 2, sy + fs * 0.3);
+          {
+            double tw = _ms_plot_text_width (cr, _("missing")), th = fs * 1.1;
+            gboolean rotate = tw >= sw * 0.9;
+
+            cairo_translate (cr, sx + sw / 2, sy + fs * 0.3);
+            if (rotate)
               cairo_rotate (cr, G_PI / 2);
+            /* On a plain background: text over hatching is hard to read */
+            _ms_plot_set_color (cr, style->background);
+            if (rotate)
+              cairo_rectangle (cr, -fs * 0.15, -th / 2, tw + fs * 0.3, th);
+            else
+              cairo_rectangle (cr, -tw / 2 - fs * 0.15, -fs * 0.05, tw + fs * 0.3, th);
+            cairo_fill (cr);
+            _ms_plot_set_color (cr, style->collapsed);
+            if (rotate)
               _ms_plot_text (cr, 0, 0, 0.0, 0.5, _("missing"));
-            }
+            else
+              _ms_plot_text (cr, 0, 0, 0.5, 0.0, _("missing"));
+          }
           cairo_restore (cr);
         }
 

@@ -747,6 +747,107 @@ test_write_failures (void)
   ms_test_rm_rf (dir);
 }
 
+/* Gallery: every painter to a PNG, light and dark; kept in $MS_PLOT_GALLERY when set (to look
+ * at them), else in a temporary folder removed afterwards */
+typedef struct
+{
+  MsFrame      *frame;
+  MsPlotCurves *curves;
+  MsCurvePoint *points;
+  guint         n_points;
+  gboolean      dark;
+  gboolean      presenter;
+  int           which;
+} Gallery;
+
+static void
+paint_gallery (cairo_t *cr, double w, double h, gpointer data)
+{
+  Gallery *g = data;
+  MsPlotStyle style;
+
+  ms_plot_style_init (&style, g->dark, g->presenter);
+  style.fill_background = TRUE;
+  switch (g->which)
+    {
+    case 0:
+      ms_plot_sample_grid (cr, w, h, g->frame, &style, TRUE);
+      break;
+    case 1:
+      ms_plot_class_histogram (cr, w, h, g->frame, &style);
+      break;
+    case 2:
+      ms_plot_curves_draw (g->curves, cr, w, h, &style, 700);
+      break;
+    case 3:
+      ms_plot_scatter (cr, w, h, g->frame, &style);
+      break;
+    default:
+      ms_plot_collapse_badge (cr, w, h - 16, MS_COLLAPSE_COLLAPSED, g->frame->collapse_reason,
+                              &style);
+      cairo_translate (cr, 0, h - 16);
+      ms_plot_collapse_strip (cr, w, 16, g->points, g->n_points, 0, 0, &style);
+      break;
+    }
+}
+
+static void
+test_gallery (void)
+{
+  const char *keep = g_getenv ("MS_PLOT_GALLERY");
+  g_autofree char *dir = keep != NULL ? g_strdup (keep) : ms_test_make_tmpdir ("ms-gallery");
+  g_autoptr(MsFrame) images = make_image_frame (64);
+  g_autoptr(MsFrame) ring = make_2d_frame (FALSE);
+  g_autofree MsCurvePoint *p = make_points (300, 10, 10);
+  MsSessionEvent events[] = {
+    { 600, MS_SESSION_EVENT_OPTIMIZER, 1, (char *) "Adam -> RMSProp (G, lr 0.001)" },
+    { 640, MS_SESSION_EVENT_LR, 2, (char *) "lr D 0.0002 -> 0.001" },
+    { 660, MS_SESSION_EVENT_GAN_CONFIG, 3, (char *) "loss nsgan -> wgan-gp" },
+    { 2000, MS_SESSION_EVENT_DIVERGED, 0, (char *) "diverged: rolled back to 1900" },
+  };
+  static const char *kinds[] = { "kl", "is", "loss", "modes" };
+
+  g_mkdir_with_parents (dir, 0755);
+  for (int dark = 0; dark <= 1; dark++)
+    for (int which = 0; which < 8; which++)
+      {
+        Gallery g = { which == 3 ? ring : images, NULL, p, 300, dark, FALSE, which };
+        g_autofree char *name = NULL;
+        g_autofree char *path = NULL;
+        g_autoptr(GError) error = NULL;
+        double w = 640, h = 360;
+
+        if (which >= 4 && which < 8)
+          {
+            g.curves = ms_plot_curves_new ((MsCurveKind) (which - 4));
+            ms_plot_curves_update (g.curves, p, 300, events, G_N_ELEMENTS (events), images);
+            g.which = 2;
+            h = 240;
+            name = g_strdup_printf ("curve-%s-%s.png", kinds[which - 4], dark ? "dark" : "light");
+          }
+        else
+          {
+            static const char *names[] = { "grid", "histogram", "", "scatter" };
+
+            if (which == 2)
+              {
+                g.which = 4;
+                h = 90;
+                name = g_strdup_printf ("collapse-%s.png", dark ? "dark" : "light");
+              }
+            else
+              name = g_strdup_printf ("%s-%s.png", names[which], dark ? "dark" : "light");
+          }
+        path = g_build_filename (dir, name, NULL);
+        g_assert_true (ms_plot_write (path, "png", w, h, paint_gallery, &g, &error));
+        g_assert_no_error (error);
+        g_clear_pointer (&g.curves, ms_plot_curves_free);
+      }
+  g_assert_cmpuint (count_entries (dir), >=, 16);
+  if (keep == NULL)
+    ms_test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -763,5 +864,6 @@ main (int argc, char **argv)
   g_test_add_func ("/plot/caption", test_caption);
   g_test_add_func ("/plot/write/formats", test_write_formats);
   g_test_add_func ("/plot/write/failures", test_write_failures);
+  g_test_add_func ("/plot/gallery", test_gallery);
   return g_test_run ();
 }
