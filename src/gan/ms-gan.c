@@ -1446,13 +1446,13 @@ ms_gan_set_real_set (MsGan        *gan,
                      MsRealGetter  getter,
                      gpointer      user_data)
 {
-  g_return_if_fail (n_points > 0 && n_points <= G_MAXUINT32 && getter != NULL);
+  g_return_if_fail (n_points <= G_MAXUINT32 && (n_points == 0 || getter != NULL));
   /* the data weights index the set they were computed on */
   g_return_if_fail (gan->data_w == NULL || gan->n_points == n_points);
 
   g_clear_pointer (&gan->own_points, g_free);
   gan->n_points = n_points;
-  gan->getter = getter;
+  gan->getter = n_points > 0 ? getter : NULL;
   gan->getter_data = user_data;
 }
 

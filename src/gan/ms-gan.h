@@ -167,8 +167,9 @@ MsNet      *ms_gan_reconstructor     (MsGan *gan);
 
 /* AdaGAN.  The finite real set (e.g. ms_data_source_get_points() on an image source); call it
  * right after ms_gan_new() (before the first iteration and before ms_gan_load()), it cannot
- * change once the data are reweighted; @user_data must outlive the GAN.  Without one, AdaGAN
- * draws its own finite sample from the sampler at its first step. */
+ * change once the data are reweighted; @user_data must outlive the GAN.  Without one (or
+ * with @n_points 0, as ms_data_source_n_points() gives for 2-D mixtures), AdaGAN draws its own
+ * finite sample from the sampler at its first step. */
 void        ms_gan_set_real_set      (MsGan *gan, gsize n_points, MsRealGetter getter,
                                       gpointer user_data);
 /* The current round, 1-based; 0 when AdaGAN is off */

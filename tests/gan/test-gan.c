@@ -989,6 +989,10 @@ test_adagan_rounds (void)
   gsize n = 0;
   double sum = 0.0;
 
+  /* a mixture has no finite set of its own: the GAN draws one */
+  g_assert_cmpuint (ms_data_source_n_points (src), ==, 0);
+  ms_gan_set_real_set (gan, ms_data_source_n_points (src), ms_data_source_get_points, src);
+
   g_assert_cmpint (ms_gan_adagan_round (gan), ==, 1);
   g_assert_cmpint (ms_gan_adagan_n_components (gan), ==, 1);
   g_assert_null (ms_gan_adagan_data_weights (gan, &n));
