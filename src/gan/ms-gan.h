@@ -35,10 +35,11 @@
  * frees F and the joint D.  ms_gan_discriminate() then reports D'(F(x), x).
  *
  * AdaGAN (config.adagan_rounds R > 1, Tolstikhin et al. 2017): training runs in rounds of
- * adagan_round_iters iterations on a finite real set (ms_gan_set_real_set(), or else 65,536
- * points the GAN draws once, at AdaGAN's first step, from the sampler with a sub-stream of the
- * run's RNG: the paper's finite sample; at most 2^24 floats for images).  At the end of round t < R: the generator
- * joins the mixture (the mixture weights follow beta_t = 1/t, so all components end equal);
+ * adagan_round_iters iterations (round 1 starts when AdaGAN is turned on) on a finite real
+ * set (ms_gan_set_real_set(), or else 65,536 points the GAN draws once, at AdaGAN's first step,
+ * from the sampler with a sub-stream of the run's RNG: the paper's finite sample; at most 2^24
+ * floats for images).  At the end of round t < R: the generator joins the mixture (the
+ * mixture weights follow beta_t = 1/t, so all components end equal);
  * the last D is trained on for min(adagan_round_iters, 200) logistic steps between the data
  * (uniform) and samples of the mixture, so that h = (1 - D) / D = exp(-logit) estimates
  * dP_mixture / dP_data at every real point; the points are reweighted by the paper's closed
