@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs the dependencies, builds ModeScope and starts it on the shipped MNIST.
-# Until the GTK window lands (issue 5) this starts a headless training run that reports its
-# progress; the window will take its place with `modescope --autostart`.
+# Installs the dependencies, builds ModeScope and starts the window training on the shipped
+# MNIST at once (`modescope --autostart`).  Without a display it falls back to a headless
+# training run of modescope-cli that reports its progress.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install-deps.sh
@@ -9,4 +9,10 @@ if [ ! -f build/build.ninja ]; then
   meson setup build --buildtype=release
 fi
 meson compile -C build
-exec ./build/src/cli/modescope-cli train --dataset mnist --iters 3000 --eval-every 100 "$@"
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  echo "No display found: training headless with modescope-cli instead of the window." >&2
+  exec ./build/src/cli/modescope-cli train --dataset mnist --iters 3000 --eval-every 100
+fi
+# Uninstalled: the settings schema is compiled into the build tree
+export GSETTINGS_SCHEMA_DIR="$PWD/build/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}"
+exec ./build/src/ui/modescope --autostart "$@"

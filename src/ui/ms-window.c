@@ -11,7 +11,13 @@
 
 #include <glib/gi18n.h>
 
+#include "ms-class-histogram.h"
+#include "ms-collapse-indicator.h"
+#include "ms-control-panel.h"
+#include "ms-curve-chart.h"
 #include "ms-help-page.h"
+#include "ms-sample-grid.h"
+#include "ms-scatter-view.h"
 #include "ms-window-private.h"
 
 enum
@@ -75,60 +81,52 @@ view_card (GtkWidget  *view,
   return box;
 }
 
-/* Until a view exists: a labelled box, so the layout can be seen */
-static GtkWidget *
-placeholder_new (const char *text)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_widget_add_css_class (label, "dim-label");
-  gtk_widget_set_size_request (label, 200, 160);
-  return label;
-}
-
 static void
 create_views (MsWindow *self)
 {
-  static const struct { const char *title; const char *tooltip; } curves[] = {
-    [MS_WINDOW_CURVE_KL] = { N_("KL Divergence"),
+  static const struct { MsCurveKind kind; const char *title; const char *tooltip; } curves[] = {
+    [MS_WINDOW_CURVE_KL] = { MS_CURVE_KL, N_("KL Divergence"),
                              N_("How far the generated class mix is from the real one; the "
                                 "band is what chance alone gives") },
-    [MS_WINDOW_CURVE_IS] = { N_("Inception Score"),
+    [MS_WINDOW_CURVE_IS] = { MS_CURVE_IS, N_("Inception Score"),
                              N_("High when each sample is clearly one class and every class "
                                 "appears; the line is real data's score") },
-    [MS_WINDOW_CURVE_LOSS] = { N_("Losses"),
+    [MS_WINDOW_CURVE_LOSS] = { MS_CURVE_LOSS, N_("Losses"),
                                N_("The discriminator's and the generator's losses") },
-    [MS_WINDOW_CURVE_MODES] = { N_("Modes Covered"),
+    [MS_WINDOW_CURVE_MODES] = { MS_CURVE_MODES, N_("Modes Covered"),
                                 N_("How many classes or modes the generator still draws") },
   };
 
-  self->sample_grid = placeholder_new (_("Samples"));
+  self->sample_grid = ms_sample_grid_new ();
   gtk_widget_set_tooltip_text (self->sample_grid,
                                _("Samples from the same fixed noise at every update"));
-  self->histogram = placeholder_new (_("Classes"));
+  self->histogram = ms_class_histogram_new ();
   gtk_widget_set_tooltip_text (self->histogram,
                                _("Share of each class among generated samples, beside the "
-                                 "real data's"));
+                                 "real data's; missing classes are marked"));
   gtk_box_append (GTK_BOX (self->images_box), view_card (self->sample_grid, _("Samples")));
   gtk_box_append (GTK_BOX (self->images_box), view_card (self->histogram, _("Class Mix")));
 
-  self->scatter = placeholder_new (_("Points"));
+  self->scatter = ms_scatter_view_new ();
   gtk_widget_set_tooltip_text (self->scatter,
                                _("Real and generated points over the discriminator's output"));
   gtk_box_append (GTK_BOX (self->points_box), view_card (self->scatter, _("Points")));
 
-  self->indicator = placeholder_new (_("Collapse indicator"));
+  self->indicator = ms_collapse_indicator_new ();
+  gtk_widget_set_tooltip_text (self->indicator,
+                               _("The collapse detector's verdict from the class mix, the KL "
+                                 "divergence and the sample diversity, and its history"));
   gtk_box_append (GTK_BOX (self->indicator_box), self->indicator);
 
   for (int i = 0; i < MS_WINDOW_N_CURVES; i++)
     {
-      self->curves[i] = placeholder_new (_(curves[i].title));
+      self->curves[i] = ms_curve_chart_new (curves[i].kind);
       gtk_widget_set_tooltip_text (self->curves[i], _(curves[i].tooltip));
-      gtk_grid_attach (GTK_GRID (self->curves_grid), view_card (self->curves[i], _(curves[i].title)),
-                       i % 2, i / 2, 1, 1);
+      gtk_grid_attach (GTK_GRID (self->curves_grid),
+                       view_card (self->curves[i], _(curves[i].title)), i % 2, i / 2, 1, 1);
     }
 
-  self->control_panel = placeholder_new (_("Training controls"));
+  self->control_panel = ms_control_panel_new (self->settings);
   gtk_box_append (GTK_BOX (self->sidebar_box), self->control_panel);
 }
 
@@ -137,13 +135,30 @@ views_set_session (MsWindow  *self,
                    MsSession *session)
 {
   ms_snapshot_list_set_session (self->snapshot_list, session);
+  ms_control_panel_set_session (MS_CONTROL_PANEL (self->control_panel), session);
+  ms_collapse_indicator_set_session (MS_COLLAPSE_INDICATOR (self->indicator), session);
+  for (int i = 0; i < MS_WINDOW_N_CURVES; i++)
+    ms_curve_chart_set_session (MS_CURVE_CHART (self->curves[i]), session);
 }
 
 static void
 views_set_frame (MsWindow *self,
                  MsFrame  *frame)
 {
+  gint64 x_max = MAX (frame->iteration, 1);
+
   gtk_stack_set_visible_child_name (self->data_stack, frame->is_2d ? "points" : "images");
+  if (frame->is_2d)
+    ms_scatter_view_set_frame (MS_SCATTER_VIEW (self->scatter), frame);
+  else
+    {
+      ms_sample_grid_set_frame (MS_SAMPLE_GRID (self->sample_grid), frame);
+      ms_class_histogram_set_frame (MS_CLASS_HISTOGRAM (self->histogram), frame);
+    }
+  /* One iteration axis for every chart and the indicator's strip */
+  for (int i = 0; i < MS_WINDOW_N_CURVES; i++)
+    ms_curve_chart_set_x_range (MS_CURVE_CHART (self->curves[i]), 0, x_max);
+  ms_collapse_indicator_set_x_range (MS_COLLAPSE_INDICATOR (self->indicator), 0, x_max);
 }
 
 GtkWidget *
@@ -436,8 +451,8 @@ static void
 default_run_settings (MsWindow          *self,
                       MsSessionSettings *run)
 {
-  /* The first start: MNIST, dcgan-small, non-saturating loss, Adam */
-  ms_session_settings_init (run, "mnist", MS_LOSS_NSGAN);
+  /* The stored training keys; on the first start MNIST, dcgan-small, non-saturating loss, Adam */
+  ms_control_panel_get_run_settings (MS_CONTROL_PANEL (self->control_panel), run);
 }
 
 MsWindow *
