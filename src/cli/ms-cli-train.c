@@ -33,9 +33,10 @@
 #include "ms-cli.h"
 #include "ms-evaluate.h"
 #include "ms-gan.h"
-#include "ms-source.h"
 #include "ms-parallel.h"
+#include "ms-plot.h"
 #include "ms-schedule.h"
+#include "ms-session.h"
 
 
 typedef struct
@@ -63,6 +64,12 @@ typedef struct
   char    *schedule;
   char    *json;
   char    *csv;
+  gboolean veegan;
+  int      adagan_rounds;
+  int      adagan_round_iters;
+  char    *snapshot;
+  char    *resume;
+  char    *grid;
 } TrainArgs;
 
 /* Real-valued flags: a number, finite.  NAN in TrainArgs means "not given", so a NAN typed by
@@ -146,6 +153,24 @@ optim_from_args (const TrainArgs *a,
   return ms_optim_config_validate (out, error);
 }
 
+/* Whether @flag was given on the command line (as --flag VALUE or --flag=VALUE), which a
+ * resumed run needs to tell an explicit setting from a default */
+static gboolean
+flag_given (char      **argv,
+            const char *flag)
+{
+  gsize n = strlen (flag);
+
+  for (int i = 1; argv[i] != NULL; i++)
+    {
+      if (strcmp (argv[i], "--") == 0)
+        break;
+      if (strncmp (argv[i], flag, n) == 0 && (argv[i][n] == '\0' || argv[i][n] == '='))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static gboolean
 parse_args (int         *argc,
             char      ***argv,
@@ -185,27 +210,50 @@ parse_args (int         *argc,
     { "clip", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "WGAN weight clipping (0.01)", "C" },
     { "pack", 0, 0, G_OPTION_ARG_INT, &a->pack, "PacGAN: samples the discriminator sees at once",
       "M" },
+    { "veegan", 0, 0, G_OPTION_ARG_NONE, &a->veegan,
+      "VEEGAN: a reconstructor network maps data back to noise", NULL },
+    { "adagan-rounds", 0, 0, G_OPTION_ARG_INT, &a->adagan_rounds,
+      "AdaGAN: a mixture of R generators, each round on data reweighted by the last "
+      "discriminator (2 to 10; 0 or 1 is off)", "R" },
+    { "adagan-round-iters", 0, 0, G_OPTION_ARG_INT, &a->adagan_round_iters,
+      "AdaGAN: iterations per round (default --iters / R)", "N" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &a->batch, "Batch size (64)", "N" },
-    { "iters", 0, 0, G_OPTION_ARG_INT64, &a->iters, "Generator iterations (2000)", "N" },
+    { "iters", 0, 0, G_OPTION_ARG_INT64, &a->iters,
+      "Generator iterations in all (2000); with --resume the file's iterations count too, so "
+      "--iters 4000 on a file saved at 3000 trains 1000 more", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &a->seed, "Random seed (1)", "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &a->threads,
-      "Engine threads (default: one per core, or 1 when OPENBLAS_NUM_THREADS is set)", "N" },
+      "Engine threads (default: one per core, or 1 when OPENBLAS_NUM_THREADS is set); a run "
+      "repeats bit for bit with the same thread count", "N" },
     { "eval-samples", 0, 0, G_OPTION_ARG_INT, &a->eval_samples,
       "Generator samples per evaluation (500 for images as in the optimizer paper, 2500 for 2-D)",
       "N" },
-    { "eval-every", 0, 0, G_OPTION_ARG_INT, &a->eval_every, "Evaluate every N iterations (100)",
-      "N" },
+    { "eval-every", 0, 0, G_OPTION_ARG_INT, &a->eval_every,
+      "Evaluate every N iterations, and at the last one (100)", "N" },
     { "schedule", 0, 0, G_OPTION_ARG_STRING, &a->schedule,
       "Change settings once ITER iterations are done, e.g. "
       "2000:optimizer=rmsprop,lr=1e-3;4000:loss=wgan-gp (keys: optimizer, optimizer-g, "
       "optimizer-d, lr, lr-g, lr-d, momentum, beta1, beta2, loss, n-critic, gp-lambda, clip, "
-      "unroll, first-order-unroll, batch)", "SPEC" },
+      "unroll, first-order-unroll, batch, veegan=on|off, adagan-rounds; loss= also sets the "
+      "objective's paper defaults for n-critic, clip and gp-lambda unless the entry sets them)",
+      "SPEC" },
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &a->json,
       "Write the settings, every evaluation, the schedule's events and the final result as JSON",
       "FILE" },
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &a->csv,
       "Write one CSV row per evaluation (empty: the metric does not apply to the dataset; "
       "nan: undefined this time)", "FILE" },
+    { "snapshot", 0, 0, G_OPTION_ARG_FILENAME, &a->snapshot,
+      "At the end, save the whole session (weights, optimizer state, RNG, history) to FILE",
+      "FILE" },
+    { "resume", 0, 0, G_OPTION_ARG_FILENAME, &a->resume,
+      "Continue the session saved in FILE with its settings; flags given explicitly change them "
+      "from there on (a branch, e.g. --optimizer sgd); --dataset, --arch, --pack, --seed and "
+      "--eval-samples cannot change.  Without --schedule the file's schedule goes on; --csv "
+      "and --json include the earlier evaluations", "FILE" },
+    { "grid", 0, 0, G_OPTION_ARG_FILENAME, &a->grid,
+      "Write the final fixed-noise samples as a 640x640 PNG: the image grid, or the 2-D "
+      "scatter over the data", "FILE.png" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- train a GAN without a window");
@@ -231,93 +279,14 @@ parse_args (int         *argc,
     return ms_cli_usage_error (error, "--seed must not be negative");
   if (a->unroll < 0 || a->unroll > MS_GAN_MAX_UNROLL)
     return ms_cli_usage_error (error, "--unroll must be between 0 and %d", MS_GAN_MAX_UNROLL);
+  if (a->adagan_rounds < 0 || a->adagan_rounds > MS_GAN_MAX_ADAGAN_ROUNDS)
+    return ms_cli_usage_error (error, "--adagan-rounds must be between 0 and %d",
+                               MS_GAN_MAX_ADAGAN_ROUNDS);
+  if (a->adagan_round_iters < 0 || a->adagan_round_iters > 10000000)
+    return ms_cli_usage_error (error, "--adagan-round-iters must be between 1 and 10000000");
+  if (a->grid != NULL && !g_str_has_suffix (a->grid, ".png") && !g_str_has_suffix (a->grid, ".PNG"))
+    return ms_cli_usage_error (error, "--grid: “%s” must be a .png file", a->grid);
   return TRUE;
-}
-
-/* The evaluation that runs every --eval-every iterations: generator samples from noise fixed
- * for the whole run (a stream of the seed), the shared evaluator, and the collapse detector. */
-typedef struct
-{
-  MsClassifier       *classifier;   /* images only */
-  MsEvaluator        *evaluator;
-  MsCollapseDetector *detector;
-  int                 n;
-  float              *z;            /* (n, z_dim) */
-  float              *samples;      /* (n, data size) */
-  MsEvaluation        last;
-  MsCollapseState     last_state;   /* the detector's state after the last evaluation */
-  char               *last_line;    /* key=value of the last evaluation */
-} TrainEval;
-
-static void
-train_eval_clear (TrainEval *te)
-{
-  g_clear_pointer (&te->evaluator, ms_evaluator_free);
-  g_clear_pointer (&te->classifier, ms_classifier_free);
-  g_clear_pointer (&te->detector, ms_collapse_detector_free);
-  g_clear_pointer (&te->z, g_free);
-  g_clear_pointer (&te->samples, g_free);
-  g_clear_pointer (&te->last_line, g_free);
-}
-
-static gboolean
-train_eval_init (TrainEval    *te,
-                 MsGan        *gan,
-                 MsDataSource *src,
-                 int           samples,
-                 gint64        seed,
-                 GError      **error)
-{
-  MsRng rng;
-
-  memset (te, 0, sizeof *te);
-  if (src->mixture != NULL)
-    {
-      te->n = samples > 0 ? samples : 2500;   /* VEEGAN's and PacGAN's 2,500 */
-      te->evaluator = ms_evaluator_new_mixture (src->mixture);
-    }
-  else
-    {
-      /* Fashion-MNIST has its own classifier; digits and users' folders use MNIST's. */
-      const char *which = g_strcmp0 (src->name, "fashion") == 0 ? "fashion" : "mnist";
-      const MsDataset *reference = src->test ? src->test : src->train;
-
-      te->n = samples > 0 ? samples : 500;    /* the optimizer paper's 500 */
-      te->classifier = ms_classifier_load_default (which, error);
-      if (te->classifier == NULL)
-        return FALSE;
-      te->evaluator = ms_evaluator_new_images (te->classifier, reference, src->name);
-    }
-  te->detector = ms_collapse_detector_new ();
-  te->z = g_new (float, (gsize) te->n * ms_gan_z_dim (gan));
-  te->samples = g_new (float, (gsize) te->n * ms_gan_data_size (gan));
-  ms_rng_seed (&rng, (guint64) seed ^ G_GUINT64_CONSTANT (0x5eed0f1a1e7a1));
-  ms_rng_fill_normal (&rng, te->z, (gsize) te->n * ms_gan_z_dim (gan), 0.0f, 1.0f);
-  return TRUE;
-}
-
-/* Evaluates the generator now; returns the key=value line (with the detector's state), owned
- * by @te until the next evaluation. */
-static const char *
-train_eval_run (TrainEval *te,
-                MsGan     *gan)
-{
-  MsCollapseState state;
-  g_autofree char *line = NULL;
-  const char *raw_state;
-
-  ms_gan_generate (gan, te->z, te->n, te->samples);
-  ms_evaluator_run (te->evaluator, te->samples, te->n, &te->last);
-  state = ms_evaluator_feed_detector (te->evaluator, &te->last, te->detector);
-  te->last_state = state;
-  /* The line shows the detector's state (with hysteresis), not this evaluation's alone. */
-  line = ms_evaluation_format (&te->last);
-  raw_state = ms_collapse_state_to_string (te->last.collapse_state);
-  if (g_str_has_suffix (line, raw_state))
-    line[strlen (line) - strlen (raw_state)] = '\0';
-  g_free (te->last_line);
-  te->last_line = g_strconcat (line, ms_collapse_state_to_string (state), NULL);
-  return te->last_line;
 }
 
 /* --json / --csv: checked before training, written at the end */
@@ -354,13 +323,7 @@ check_writable (const char  *flag,
   return TRUE;
 }
 
-typedef struct
-{
-  gint64          iter;
-  double          loss_d, loss_g;
-  MsEvaluation    e;
-  MsCollapseState state;      /* the detector's (with hysteresis) */
-} EvalRecord;
+typedef MsSessionEvaluation EvalRecord;
 
 typedef struct
 {
@@ -373,18 +336,6 @@ event_record_free (EventRecord *ev)
 {
   g_free (ev->what);
   g_free (ev);
-}
-
-static void
-record_evaluation (GArray          *records,
-                   gint64           iter,
-                   const MsGanStats *st,
-                   const TrainEval *te)
-{
-  EvalRecord r = { .iter = iter, .loss_d = st->loss_d, .loss_g = st->loss_g, .e = te->last,
-                   .state = te->last_state };
-
-  g_array_append_val (records, r);
 }
 
 /* A double as CSV/JSON text: "%.9g" in the C locale */
@@ -431,21 +382,21 @@ format_csv (GArray *records)
   for (guint i = 0; i < records->len; i++)
     {
       const EvalRecord *r = &g_array_index (records, EvalRecord, i);
-      gboolean img = !r->e.is_2d;
+      gboolean img = !r->evaluation.is_2d;
 
-      g_string_append_printf (out, "%" G_GINT64_FORMAT, r->iter);
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, r->iteration);
       csv_field (out, r->loss_d, TRUE);
       csv_field (out, r->loss_g, TRUE);
-      csv_field (out, r->e.is_mean, img);
-      csv_field (out, r->e.is_std, img);
-      csv_field (out, r->e.kl_uniform, TRUE);
-      csv_field (out, r->e.kl_reference, TRUE);
-      csv_field (out, r->e.kl_floor_p99, TRUE);
-      g_string_append_printf (out, ",%d,%d", r->e.modes_covered, r->e.k);
-      csv_field (out, r->e.hq_fraction, !img);
-      csv_field (out, r->e.diversity, img);
-      csv_field (out, r->e.collapse_score, TRUE);
-      g_string_append_printf (out, ",%s\n", ms_collapse_state_to_string (r->state));
+      csv_field (out, r->evaluation.is_mean, img);
+      csv_field (out, r->evaluation.is_std, img);
+      csv_field (out, r->evaluation.kl_uniform, TRUE);
+      csv_field (out, r->evaluation.kl_reference, TRUE);
+      csv_field (out, r->evaluation.kl_floor_p99, TRUE);
+      g_string_append_printf (out, ",%d,%d", r->evaluation.modes_covered, r->evaluation.k);
+      csv_field (out, r->evaluation.hq_fraction, !img);
+      csv_field (out, r->evaluation.diversity, img);
+      csv_field (out, r->evaluation.collapse_score, TRUE);
+      g_string_append_printf (out, ",%s\n", ms_collapse_state_to_string (r->collapse_state));
     }
   return g_string_free (out, FALSE);
 }
@@ -553,36 +504,35 @@ json_metrics (GString          *out,
               gboolean         *first,
               const EvalRecord *r)
 {
-  gboolean img = !r->e.is_2d;
+  gboolean img = !r->evaluation.is_2d;
 
-  json_number (out, first, "is", r->e.is_mean, img);
-  json_number (out, first, "is_std", r->e.is_std, img);
-  json_number (out, first, "kl", r->e.kl_uniform, TRUE);
-  json_number (out, first, "kl_ref", r->e.kl_reference, TRUE);
-  json_number (out, first, "kl_floor", r->e.kl_floor_p99, TRUE);
-  json_int (out, first, "modes", r->e.modes_covered);
-  json_int (out, first, "k", r->e.k);
-  json_number (out, first, "hq", r->e.hq_fraction, !img);
-  json_number (out, first, "diversity", r->e.diversity, img);
-  json_number (out, first, "collapse_score", r->e.collapse_score, TRUE);
-  json_str (out, first, "collapse", ms_collapse_state_to_string (r->state));
+  json_number (out, first, "is", r->evaluation.is_mean, img);
+  json_number (out, first, "is_std", r->evaluation.is_std, img);
+  json_number (out, first, "kl", r->evaluation.kl_uniform, TRUE);
+  json_number (out, first, "kl_ref", r->evaluation.kl_reference, TRUE);
+  json_number (out, first, "kl_floor", r->evaluation.kl_floor_p99, TRUE);
+  json_int (out, first, "modes", r->evaluation.modes_covered);
+  json_int (out, first, "k", r->evaluation.k);
+  json_number (out, first, "hq", r->evaluation.hq_fraction, !img);
+  json_number (out, first, "diversity", r->evaluation.diversity, img);
+  json_number (out, first, "collapse_score", r->evaluation.collapse_score, TRUE);
+  json_str (out, first, "collapse", ms_collapse_state_to_string (r->collapse_state));
 }
 
 typedef struct
 {
-  const TrainArgs     *a;
-  const char          *dataset;
-  const char          *arch;
-  const MsGanConfig   *config;      /* the starting settings */
-  const MsOptimConfig *opt_g, *opt_d;
-  int                  eval_samples;
-  GArray              *records;
-  GPtrArray           *events;
-  const char          *status;      /* "completed" or "diverged" */
-  gint64               iterations;
-  const MsGanStats    *stats;
-  double               seconds;
-  const char          *reason;      /* the collapse detector's */
+  const TrainArgs         *a;
+  const MsSessionSettings *settings;  /* the starting settings of this invocation */
+  const char              *dataset;
+  const char              *arch;
+  gint64                   iters;
+  GArray                  *records;
+  GPtrArray               *events;
+  const char              *status;    /* "completed" or "diverged" */
+  gint64                   iterations;
+  const MsGanStats        *stats;
+  double                   seconds;
+  const char              *reason;    /* the collapse detector's */
 } JsonReport;
 
 static void
@@ -609,27 +559,34 @@ format_json (const JsonReport *r)
 {
   GString *out = g_string_new ("{\n  \"settings\": {");
   gboolean first = TRUE;
+  const MsGanConfig *config = &r->settings->gan;
 
   json_str (out, &first, "dataset", r->dataset);
   json_str (out, &first, "arch", r->arch);
-  json_str (out, &first, "loss", ms_loss_kind_to_string (r->config->loss));
-  json_optim (out, &first, "g", r->opt_g);
-  json_optim (out, &first, "d", r->opt_d);
-  json_int (out, &first, "batch", r->config->batch);
-  json_int (out, &first, "n_critic", r->config->n_critic);
-  json_number (out, &first, "gp_lambda", float_setting (r->config->gp_lambda), TRUE);
-  json_number (out, &first, "clip", float_setting (r->config->clip), TRUE);
-  json_int (out, &first, "unroll", r->config->unroll);
-  json_bool (out, &first, "first_order_unroll", r->config->unroll_first_order);
-  json_int (out, &first, "pack", r->a->pack);
-  json_int (out, &first, "iters", r->a->iters);
-  json_int (out, &first, "seed", r->a->seed);
+  json_str (out, &first, "loss", ms_loss_kind_to_string (config->loss));
+  json_optim (out, &first, "g", &r->settings->optim_g);
+  json_optim (out, &first, "d", &r->settings->optim_d);
+  json_int (out, &first, "batch", config->batch);
+  json_int (out, &first, "n_critic", config->n_critic);
+  json_number (out, &first, "gp_lambda", float_setting (config->gp_lambda), TRUE);
+  json_number (out, &first, "clip", float_setting (config->clip), TRUE);
+  json_int (out, &first, "unroll", config->unroll);
+  json_bool (out, &first, "first_order_unroll", config->unroll_first_order);
+  json_bool (out, &first, "veegan", config->veegan);
+  json_int (out, &first, "adagan_rounds", config->adagan_rounds);
+  json_int (out, &first, "adagan_round_iters", config->adagan_round_iters);
+  json_int (out, &first, "pack", r->settings->pack);
+  json_int (out, &first, "iters", r->iters);
+  json_int (out, &first, "seed", (gint64) r->settings->seed);
   json_int (out, &first, "threads", ms_parallel_threads ());
-  json_int (out, &first, "eval_every", r->a->eval_every);
-  json_int (out, &first, "eval_samples", r->eval_samples);
+  json_int (out, &first, "eval_every", r->settings->eval_every);
+  json_int (out, &first, "eval_samples", r->settings->eval_samples);
   json_str (out, &first, "schedule", r->a->schedule);
   json_str (out, &first, "json", r->a->json);
   json_str (out, &first, "csv", r->a->csv);
+  json_str (out, &first, "resume", r->a->resume);
+  json_str (out, &first, "snapshot", r->a->snapshot);
+  json_str (out, &first, "grid", r->a->grid);
   g_string_append (out, "},\n  \"evaluations\": [");
   for (guint i = 0; i < r->records->len; i++)
     {
@@ -637,7 +594,7 @@ format_json (const JsonReport *r)
 
       first = TRUE;
       g_string_append (out, i == 0 ? "\n    {" : ",\n    {");
-      json_int (out, &first, "iter", e->iter);
+      json_int (out, &first, "iter", e->iteration);
       json_number (out, &first, "loss_d", e->loss_d, TRUE);
       json_number (out, &first, "loss_g", e->loss_g, TRUE);
       json_metrics (out, &first, e);
@@ -665,7 +622,7 @@ format_json (const JsonReport *r)
     {
       const EvalRecord *e = &g_array_index (r->records, EvalRecord, r->records->len - 1);
 
-      json_int (out, &first, "eval_iter", e->iter);
+      json_int (out, &first, "eval_iter", e->iteration);
       json_metrics (out, &first, e);
     }
   json_str (out, &first, "reason", r->reason);
@@ -715,10 +672,13 @@ switch_optim (MsOptimConfig *o,
   o->lr = lr;
 }
 
-/* Changes @s by one entry (already validated by the parser); returns the event's text. */
+/* Changes @s by one entry (already validated by the parser); returns the event's text.
+ * @group_sets: the keys of the entry's whole ITER:... group, so that a loss change applies
+ * its objective's paper defaults only to what the group does not set itself. */
 static char *
 schedule_apply (TrainState            *s,
-                const MsScheduleEntry *e)
+                const MsScheduleEntry *e,
+                const char * const    *group_keys)
 {
   const char *k = e->key;
   double v = e->number;
@@ -774,8 +734,19 @@ schedule_apply (TrainState            *s,
   if (strcmp (k, "loss") == 0)
     {
       MsLossKind old = s->config.loss;
+      MsGanConfig defaults = ms_gan_config_default ((MsLossKind) v);
 
       s->config.loss = (MsLossKind) v;
+      /* The objective's paper defaults, unless the same entry sets them */
+      if (old != s->config.loss)
+        {
+          if (!g_strv_contains (group_keys, "n-critic"))
+            s->config.n_critic = defaults.n_critic;
+          if (!g_strv_contains (group_keys, "clip"))
+            s->config.clip = defaults.clip;
+          if (!g_strv_contains (group_keys, "gp-lambda"))
+            s->config.gp_lambda = defaults.gp_lambda;
+        }
       return g_strdup_printf ("loss %s -> %s", ms_loss_kind_to_string (old),
                               ms_loss_kind_to_string ((MsLossKind) v));
     }
@@ -822,112 +793,567 @@ schedule_apply (TrainState            *s,
       s->config.batch = (int) v;
       return g_strdup_printf ("batch %d -> %d", old, s->config.batch);
     }
+  if (strcmp (k, "veegan") == 0)
+    {
+      gboolean old = s->config.veegan;
+
+      s->config.veegan = v != 0;
+      return g_strdup_printf ("veegan %s -> %s", old ? "on" : "off", v != 0 ? "on" : "off");
+    }
+  if (strcmp (k, "adagan-rounds") == 0)
+    {
+      int old = s->config.adagan_rounds;
+
+      s->config.adagan_rounds = (int) v;
+      return g_strdup_printf ("adagan_rounds %d -> %d", old, s->config.adagan_rounds);
+    }
   return NULL;   /* not a key of ms-schedule.h */
 }
 
-/* Applies the entries of iteration @iter starting at *@next to @s (and to @gan when not NULL:
- * the replay before training passes NULL), printing and recording events when @events is
- * given.  Fails when an entry is unknown or the settings it leads to are invalid. */
-static gboolean
-schedule_step (GPtrArray  *schedule,
-               guint      *next,
-               gint64      iter,
-               TrainState *s,
-               MsGan      *gan,
-               GPtrArray  *events,
-               GError    **error)
+/* The changes of one iteration: what they say, and the settings they lead to */
+typedef struct
 {
-  gboolean any = FALSE;
+  gint64      iter;
+  GPtrArray  *labels;       /* char *, in the order written */
+  TrainState  after;
+  guint       first_id;     /* of its first session command, once scheduled */
+  gboolean    printed;
+} ScheduleGroup;
 
-  while (*next < schedule->len)
+static void
+schedule_group_free (ScheduleGroup *g)
+{
+  g_ptr_array_unref (g->labels);
+  g_free (g);
+}
+
+/* Applies @n entries (of one iteration) to *@s and records them as a group; fails when an
+ * entry is unknown or the settings they lead to are invalid. */
+static gboolean
+schedule_group (MsScheduleEntry * const *entries,
+                guint                    n,
+                gint64                   iter,
+                TrainState              *s,
+                GPtrArray               *groups,
+                GError                 **error)
+{
+  ScheduleGroup *g = g_new0 (ScheduleGroup, 1);
+
+  g->iter = iter;
+  g->labels = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < n; i++)
     {
-      const MsScheduleEntry *e = g_ptr_array_index (schedule, *next);
+      const MsScheduleEntry *e = entries[i];
+      g_autoptr(GPtrArray) keys = g_ptr_array_new ();
       char *what;
 
-      if (e->iteration != iter)
-        break;
-      (*next)++;
-      any = TRUE;
-      what = schedule_apply (s, e);
+      for (guint j = 0; j < n; j++)
+        if (entries[j]->entry == e->entry)
+          g_ptr_array_add (keys, entries[j]->key);
+      g_ptr_array_add (keys, NULL);
+      what = schedule_apply (s, e, (const char * const *) keys->pdata);
       if (what == NULL)
         {
           g_set_error (error, MS_SCHEDULE_ERROR, MS_SCHEDULE_ERROR_PARSE,
                        "--schedule: unknown key “%s” at iteration %" G_GINT64_FORMAT, e->key,
                        iter);
+          schedule_group_free (g);
           return FALSE;
         }
-      if (events != NULL)
-        {
-          EventRecord *ev = g_new0 (EventRecord, 1);
-
-          printf ("event iter=%" G_GINT64_FORMAT " what=\"%s\"\n", iter, what);
-          ev->iter = iter;
-          ev->what = what;
-          g_ptr_array_add (events, ev);
-        }
-      else
-        g_free (what);
+      g_ptr_array_add (g->labels, what);
     }
-  if (!any)
-    return TRUE;
   if (!ms_gan_config_validate (&s->config, error)
       || !ms_optim_config_validate (&s->opt_g, error)
       || !ms_optim_config_validate (&s->opt_d, error))
     {
       g_prefix_error (error, "--schedule at iteration %" G_GINT64_FORMAT ": ", iter);
+      schedule_group_free (g);
       return FALSE;
     }
-  if (gan != NULL
-      && (!ms_gan_set_config (gan, &s->config, error)
-          || !ms_gan_set_optim (gan, TRUE, &s->opt_g, error)
-          || !ms_gan_set_optim (gan, FALSE, &s->opt_d, error)))
-    {
-      g_prefix_error (error, "--schedule at iteration %" G_GINT64_FORMAT ": ", iter);
-      return FALSE;
-    }
-  fflush (stdout);
+  g->after = *s;
+  g_ptr_array_add (groups, g);
   return TRUE;
 }
 
-/* Parses --schedule and replays it on the starting settings. */
+/* Parses @text and replays the entries after iteration @from (from @from on with
+ * @include_from) on the starting settings @start, appending one group per iteration. */
 static gboolean
-schedule_prepare (const TrainArgs  *a,
+schedule_prepare (const char       *text,
+                  gint64            from,
+                  gboolean          include_from,
+                  gint64            iters,
                   const TrainState *start,
-                  GPtrArray       **out,
+                  GPtrArray        *groups,
                   GError          **error)
 {
   g_autoptr(GPtrArray) schedule = NULL;
   TrainState s = *start;
-  guint next = 0;
+  guint i = 0;
 
-  if (a->schedule == NULL)
+  if (text == NULL)
     return TRUE;
-  if (!ms_schedule_parse (a->schedule, &schedule, error))
+  if (!ms_schedule_parse (text, &schedule, error))
     {
       g_prefix_error (error, "--schedule: ");
       return FALSE;
     }
-  while (next < schedule->len)
+  while (i < schedule->len)
     {
-      const MsScheduleEntry *e = g_ptr_array_index (schedule, next);
+      gint64 iter = ((MsScheduleEntry *) g_ptr_array_index (schedule, i))->iteration;
+      guint j = i;
 
-      if (!schedule_step (schedule, &next, e->iteration, &s, NULL, NULL, error))
-        return FALSE;
-    }
-  for (guint i = 0; i < schedule->len; i++)
-    {
-      const MsScheduleEntry *e = g_ptr_array_index (schedule, i);
-
-      if (e->iteration > a->iters)
+      while (j < schedule->len
+             && ((MsScheduleEntry *) g_ptr_array_index (schedule, j))->iteration == iter)
+        j++;
+      if (iter > from || (include_from && iter == from))
         {
-          fprintf (stderr, "modescope-cli train: warning: --schedule: the changes at iteration %"
-                   G_GINT64_FORMAT " come after --iters %" G_GINT64_FORMAT
-                   " and will not be applied\n", e->iteration, a->iters);
-          break;
+          if (!schedule_group ((MsScheduleEntry * const *) schedule->pdata + i, j - i, iter, &s,
+                               groups, error))
+            return FALSE;
+          if (iter > iters)
+            {
+              fprintf (stderr, "modescope-cli train: warning: --schedule: the changes at "
+                       "iteration %" G_GINT64_FORMAT " come after --iters %" G_GINT64_FORMAT
+                       " and will not be applied\n", iter, iters);
+              /* later groups are validated but never scheduled */
+            }
+        }
+      i = j;
+    }
+  return TRUE;
+}
+
+static gboolean
+optim_equal (const MsOptimConfig *a,
+             const MsOptimConfig *b)
+{
+  return a->kind == b->kind && a->lr == b->lr && a->momentum == b->momentum
+         && a->dampening == b->dampening && a->alpha == b->alpha && a->eps == b->eps
+         && a->beta1 == b->beta1 && a->beta2 == b->beta2 && a->weight_decay == b->weight_decay;
+}
+
+static gboolean
+gan_config_equal (const MsGanConfig *a,
+                  const MsGanConfig *b)
+{
+  return a->loss == b->loss && a->batch == b->batch && a->n_critic == b->n_critic
+         && a->gp_lambda == b->gp_lambda && a->clip == b->clip && a->unroll == b->unroll
+         && !a->unroll_first_order == !b->unroll_first_order && !a->veegan == !b->veegan
+         && a->adagan_rounds == b->adagan_rounds
+         && a->adagan_round_iters == b->adagan_round_iters;
+}
+
+/* Turns each group into session commands at its iteration (at once when @at is negative):
+ * the objective, then G's and D's optimizer, whichever changed (one command in any case, so
+ * that the group's events are printed when it applies). */
+static void
+schedule_commands (MsSession        *session,
+                   GPtrArray        *groups,
+                   const TrainState *start,
+                   gint64            iters,
+                   gint64            at)
+{
+  TrainState prev = *start;
+
+  for (guint i = 0; i < groups->len; i++)
+    {
+      ScheduleGroup *g = g_ptr_array_index (groups, i);
+      gint64 when = at >= 0 ? at : g->iter;
+      guint ids[3] = { 0, };
+      int n = 0;
+
+      if (g->iter > iters)
+        break;
+#define SEND(cmd) (ids[n++] = ms_session_schedule (session, when, (cmd)))
+      if (!gan_config_equal (&prev.config, &g->after.config))
+        SEND (ms_session_command_new_set_gan_config (&g->after.config));
+      if (!optim_equal (&prev.opt_g, &g->after.opt_g))
+        SEND (ms_session_command_new_set_optim (TRUE, &g->after.opt_g));
+      if (!optim_equal (&prev.opt_d, &g->after.opt_d))
+        SEND (ms_session_command_new_set_optim (FALSE, &g->after.opt_d));
+      if (n == 0)
+        SEND (ms_session_command_new_set_optim (TRUE, &g->after.opt_g));
+#undef SEND
+      g->first_id = ids[0];
+      prev = g->after;
+    }
+}
+
+/* Which flags were typed: on --resume they change the file's settings */
+typedef struct
+{
+  gboolean dataset, arch, loss, optimizer, optimizer_g, optimizer_d, lr, lr_g, lr_d, momentum,
+           beta1, beta2, n_critic, unroll, first_order_unroll, gp_lambda, clip, pack, batch,
+           iters, seed, eval_every, eval_samples, veegan, adagan_rounds, adagan_round_iters;
+} Given;
+
+static void
+given_scan (char  **argv,
+            Given  *g)
+{
+  g->dataset = flag_given (argv, "--dataset");
+  g->arch = flag_given (argv, "--arch");
+  g->loss = flag_given (argv, "--loss");
+  g->optimizer = flag_given (argv, "--optimizer");
+  g->optimizer_g = flag_given (argv, "--optimizer-g");
+  g->optimizer_d = flag_given (argv, "--optimizer-d");
+  g->lr = flag_given (argv, "--lr");
+  g->lr_g = flag_given (argv, "--lr-g");
+  g->lr_d = flag_given (argv, "--lr-d");
+  g->momentum = flag_given (argv, "--momentum");
+  g->beta1 = flag_given (argv, "--beta1");
+  g->beta2 = flag_given (argv, "--beta2");
+  g->n_critic = flag_given (argv, "--n-critic");
+  g->unroll = flag_given (argv, "--unroll");
+  g->first_order_unroll = flag_given (argv, "--first-order-unroll");
+  g->gp_lambda = flag_given (argv, "--gp-lambda");
+  g->clip = flag_given (argv, "--clip");
+  g->pack = flag_given (argv, "--pack");
+  g->batch = flag_given (argv, "--batch");
+  g->iters = flag_given (argv, "--iters");
+  g->seed = flag_given (argv, "--seed");
+  g->eval_every = flag_given (argv, "--eval-every");
+  g->eval_samples = flag_given (argv, "--eval-samples");
+  g->veegan = flag_given (argv, "--veegan");
+  g->adagan_rounds = flag_given (argv, "--adagan-rounds");
+  g->adagan_round_iters = flag_given (argv, "--adagan-round-iters");
+}
+
+static gboolean
+dataset_is_2d (const char *name)
+{
+  const char * const *names = ms_mixture_names ();
+
+  for (int i = 0; names[i] != NULL; i++)
+    if (g_ascii_strcasecmp (names[i], name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* A fresh run's settings from the flags, as modescope-cli always built them */
+static gboolean
+settings_from_args (const TrainArgs   *a,
+                    MsSessionSettings *s,
+                    GError           **error)
+{
+  MsLossKind loss = MS_LOSS_NSGAN;
+  const char *dataset = a->dataset ? a->dataset : "mnist";
+  MsGanConfig config;
+
+  if (a->loss != NULL && !ms_loss_kind_from_string (a->loss, &loss, error))
+    return FALSE;
+  ms_session_settings_init (s, dataset, loss);
+  config = ms_gan_config_default (loss);
+  config.batch = a->batch;
+  if (a->n_critic != 0)
+    config.n_critic = a->n_critic;
+  config.unroll = a->unroll;
+  config.unroll_first_order = a->first_order_unroll;
+  if (!isnan (a->gp_lambda))
+    config.gp_lambda = (float) a->gp_lambda;
+  if (!isnan (a->clip))
+    config.clip = (float) a->clip;
+  config.veegan = a->veegan;
+  config.adagan_rounds = a->adagan_rounds;
+  if (a->adagan_rounds > 1)
+    config.adagan_round_iters = a->adagan_round_iters > 0 ? a->adagan_round_iters
+                                : (int) MAX (1, a->iters / a->adagan_rounds);
+  if (!ms_gan_config_validate (&config, error))
+    return FALSE;
+  s->gan = config;
+  if (!optim_from_args (a, a->optimizer_g ? a->optimizer_g : a->optimizer,
+                        !isnan (a->lr_g) ? a->lr_g : a->lr, loss, &s->optim_g, error)
+      || !optim_from_args (a, a->optimizer_d ? a->optimizer_d : a->optimizer,
+                           !isnan (a->lr_d) ? a->lr_d : a->lr, loss, &s->optim_d, error))
+    return FALSE;
+  g_free (s->arch);
+  s->arch = g_strdup (a->arch);
+  s->pack = a->pack;
+  s->seed = (guint64) a->seed;
+  s->eval_every = a->eval_every;
+  s->eval_samples = a->eval_samples > 0 ? a->eval_samples : dataset_is_2d (dataset) ? 2500 : 500;
+  s->grid_size = 64;
+  s->start_paused = TRUE;
+  s->headless = TRUE;
+  return TRUE;
+}
+
+static MsScheduleEntry *
+entry_new (const char *key,
+           double      number)
+{
+  MsScheduleEntry *e = g_new0 (MsScheduleEntry, 1);
+
+  e->entry = 1;
+  e->key = g_strdup (key);
+  e->number = number;
+  return e;
+}
+
+/* --resume with flags: the changes they make to the file's settings, as one group of
+ * schedule-like entries at the file's iteration (same semantics and event texts) */
+static gboolean
+resume_overrides (const TrainArgs   *a,
+                  const Given       *given,
+                  gint64             at,
+                  TrainState        *s,
+                  GPtrArray         *groups,
+                  GError           **error)
+{
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) ms_schedule_entry_free);
+  MsLossKind loss;
+  MsOptimKind kind;
+  guint before = groups->len;
+
+  if (given->dataset || given->arch || given->pack || given->seed || given->eval_samples)
+    return ms_cli_usage_error (error, "--resume: --dataset, --arch, --pack, --seed and "
+                               "--eval-samples are the file's and cannot change");
+  if (given->loss)
+    {
+      if (!ms_loss_kind_from_string (a->loss, &loss, error))
+        return FALSE;
+      g_ptr_array_add (entries, entry_new ("loss", loss));
+    }
+#define NUMBER(flag, key, value) if (given->flag) g_ptr_array_add (entries, entry_new (key, value))
+  NUMBER (n_critic, "n-critic", a->n_critic);
+  NUMBER (gp_lambda, "gp-lambda", a->gp_lambda);
+  NUMBER (clip, "clip", a->clip);
+  NUMBER (unroll, "unroll", a->unroll);
+  NUMBER (first_order_unroll, "first-order-unroll", a->first_order_unroll);
+  NUMBER (batch, "batch", a->batch);
+  NUMBER (veegan, "veegan", a->veegan);
+  NUMBER (adagan_rounds, "adagan-rounds", a->adagan_rounds);
+#define OPTIM(flag, key, name) \
+  if (given->flag) \
+    { \
+      if (!ms_optim_kind_from_string (name, &kind, error)) \
+        return FALSE; \
+      g_ptr_array_add (entries, entry_new (key, kind)); \
+    }
+  OPTIM (optimizer, "optimizer", a->optimizer);
+  OPTIM (optimizer_g, "optimizer-g", a->optimizer_g);
+  OPTIM (optimizer_d, "optimizer-d", a->optimizer_d);
+  NUMBER (lr, "lr", a->lr);
+  NUMBER (lr_g, "lr-g", a->lr_g);
+  NUMBER (lr_d, "lr-d", a->lr_d);
+  NUMBER (momentum, "momentum", a->momentum);
+  NUMBER (beta1, "beta1", a->beta1);
+  NUMBER (beta2, "beta2", a->beta2);
+#undef NUMBER
+#undef OPTIM
+  if (entries->len > 0
+      && !schedule_group ((MsScheduleEntry * const *) entries->pdata, entries->len, at, s,
+                          groups, error))
+    return FALSE;
+  if (given->adagan_round_iters || (given->adagan_rounds && a->adagan_rounds > 1))
+    {
+      ScheduleGroup *g;
+      int old = s->config.adagan_round_iters;
+
+      s->config.adagan_round_iters = a->adagan_round_iters > 0 ? a->adagan_round_iters
+                                     : (int) MAX (1, a->iters / MAX (1, a->adagan_rounds));
+      if (!ms_gan_config_validate (&s->config, error))
+        return FALSE;
+      if (groups->len == before)
+        {
+          g = g_new0 (ScheduleGroup, 1);
+          g->iter = at;
+          g->labels = g_ptr_array_new_with_free_func (g_free);
+          g_ptr_array_add (groups, g);
+        }
+      g = g_ptr_array_index (groups, groups->len - 1);
+      g_ptr_array_add (g->labels, g_strdup_printf ("adagan_round_iters %d -> %d", old,
+                                                   s->config.adagan_round_iters));
+      g->after = *s;
+    }
+  return TRUE;
+}
+
+/* The run, driven from the main loop */
+typedef struct
+{
+  MsSession     *session;
+  GMainLoop     *loop;
+  GPtrArray     *groups;        /* ScheduleGroup */
+  GPtrArray     *events;        /* EventRecord: what --json lists */
+  guint          stop_id;       /* the pause at --iters */
+  gint64         start_iter;
+  gint64         iters;
+  gint64         t0;
+  guint          n_printed;     /* evaluations printed */
+  guint          n_events_seen;
+  gboolean       done;
+  gboolean       diverged;
+  gboolean       failed;
+} Run;
+
+static char *
+metrics_line (const MsEvaluation *e,
+              MsCollapseState     state)
+{
+  g_autofree char *line = ms_evaluation_format (e);
+  const char *raw = ms_collapse_state_to_string (e->collapse_state);
+
+  /* The line shows the detector's state (with hysteresis), not this evaluation's alone. */
+  if (g_str_has_suffix (line, raw))
+    line[strlen (line) - strlen (raw)] = '\0';
+  return g_strconcat (line, ms_collapse_state_to_string (state), NULL);
+}
+
+static void
+print_group (Run           *run,
+             ScheduleGroup *g)
+{
+  for (guint i = 0; i < g->labels->len; i++)
+    {
+      EventRecord *ev = g_new0 (EventRecord, 1);
+
+      ev->iter = g->iter;
+      ev->what = g_strdup (g_ptr_array_index (g->labels, i));
+      printf ("event iter=%" G_GINT64_FORMAT " what=\"%s\"\n", ev->iter, ev->what);
+      g_ptr_array_add (run->events, ev);
+    }
+  g->printed = TRUE;
+}
+
+/* Prints what the session delivered since the last call, in iteration order: each
+ * evaluation's progress line, then the changes applied at that iteration. */
+static void
+run_process (Run *run)
+{
+  guint n_evals = 0, n_events = ms_session_get_n_events (run->session);
+  const MsSessionEvaluation *evals = ms_session_get_evaluations (run->session, &n_evals);
+  g_autoptr(GPtrArray) ready = g_ptr_array_new ();   /* ScheduleGroup whose commands applied */
+  guint gi = 0;
+
+  for (; run->n_events_seen < n_events; run->n_events_seen++)
+    {
+      const MsSessionEvent *e = ms_session_get_event (run->session, run->n_events_seen);
+
+      if (e->command_id != 0 && e->command_id == run->stop_id)
+        run->done = TRUE;
+      if (e->kind == MS_SESSION_EVENT_DIVERGED)
+        {
+          fprintf (stderr, "modescope-cli train: training %s; try a smaller learning rate\n",
+                   e->label);
+          run->diverged = run->done = TRUE;
+        }
+      else if (e->kind == MS_SESSION_EVENT_REJECTED)
+        {
+          fprintf (stderr, "modescope-cli train: a change was %s\n", e->label);
+          run->failed = run->done = TRUE;
+        }
+      else if (e->kind == MS_SESSION_EVENT_ERROR)
+        fprintf (stderr, "modescope-cli train: warning: %s\n", e->label);
+      for (guint i = 0; e->command_id != 0 && i < run->groups->len; i++)
+        {
+          ScheduleGroup *g = g_ptr_array_index (run->groups, i);
+
+          if (g->first_id == e->command_id && !g->printed)
+            g_ptr_array_add (ready, g);
         }
     }
-  *out = g_steal_pointer (&schedule);
-  return TRUE;
+
+  for (; run->n_printed < n_evals; run->n_printed++)
+    {
+      const MsSessionEvaluation *r = &evals[run->n_printed];
+      g_autofree char *metrics = NULL;
+      double elapsed = (g_get_monotonic_time () - run->t0) / 1e6;
+      double rate;
+
+      if (r->iteration <= run->start_iter)
+        continue;   /* from the file */
+      while (gi < ready->len && ((ScheduleGroup *) g_ptr_array_index (ready, gi))->iter < r->iteration)
+        print_group (run, g_ptr_array_index (ready, gi++));
+      rate = (r->iteration - run->start_iter) / MAX (elapsed, 1e-9);
+      metrics = metrics_line (&r->evaluation, r->collapse_state);
+      printf ("iter=%" G_GINT64_FORMAT " it_per_s=%.1f eta_s=%.0f loss_d=%.4f loss_g=%.4f %s\n",
+              r->iteration, rate, (run->iters - r->iteration) / rate, r->loss_d, r->loss_g,
+              metrics);
+    }
+  for (; gi < ready->len; gi++)
+    print_group (run, g_ptr_array_index (ready, gi));
+  fflush (stdout);
+  if (run->done && ms_session_get_paused (run->session))
+    g_main_loop_quit (run->loop);
+}
+
+static void
+on_frame (MsSession  *session,
+          GParamSpec *pspec,
+          Run        *run)
+{
+  run_process (run);
+}
+
+/* Waits for the first frame of a session (the state a file brought back) */
+static void
+on_first_frame (MsSession  *session,
+                GParamSpec *pspec,
+                GMainLoop  *loop)
+{
+  g_main_loop_quit (loop);
+}
+
+/* --grid */
+static void
+paint_grid (cairo_t *cr,
+            double   width,
+            double   height,
+            gpointer data)
+{
+  const MsFrame *frame = data;
+  MsPlotStyle style;
+
+  ms_plot_style_init (&style, FALSE, FALSE);
+  style.fill_background = TRUE;
+  if (frame->is_2d)
+    ms_plot_scatter (cr, width, height, frame, &style);
+  else
+    ms_plot_sample_grid (cr, width, height, frame, &style, FALSE);
+}
+
+/* --resume without --schedule: the file's schedule and events go on */
+#define NOTE_SCHEDULE "cli.schedule"
+#define NOTE_EVENTS   "cli.events"
+
+static void
+events_from_note (const char *note,
+                  GPtrArray  *events)
+{
+  g_auto(GStrv) lines = NULL;
+
+  if (note == NULL)
+    return;
+  lines = g_strsplit (note, "\n", -1);
+  for (int i = 0; lines[i] != NULL; i++)
+    {
+      char *tab = strchr (lines[i], '\t');
+      EventRecord *ev;
+
+      if (tab == NULL)
+        continue;
+      *tab = '\0';
+      ev = g_new0 (EventRecord, 1);
+      ev->iter = g_ascii_strtoll (lines[i], NULL, 10);
+      ev->what = g_strdup (tab + 1);
+      g_ptr_array_add (events, ev);
+    }
+}
+
+static char *
+events_to_note (GPtrArray *events)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      const EventRecord *ev = g_ptr_array_index (events, i);
+      g_autofree char *what = g_strdelimit (g_strdup (ev->what), "\t\n", ' ');
+
+      g_string_append_printf (s, "%" G_GINT64_FORMAT "\t%s\n", ev->iter, what);
+    }
+  return g_string_free (s, FALSE);
 }
 
 int
@@ -939,159 +1365,204 @@ ms_cli_train (int    argc,
     .n_critic = 0, .gp_lambda = NAN, .clip = NAN, .pack = 1, .batch = 64, .iters = 2000,
     .seed = 1, .eval_every = 100,
   };
-  TrainEval te = { 0, };
+  Given given = { 0, };
   g_autoptr(GError) error = NULL;
-  g_autoptr(MsDataSource) src = NULL;
-  g_autoptr(GPtrArray) schedule = NULL;
-  g_autoptr(GArray) records = g_array_new (FALSE, TRUE, sizeof (EvalRecord));
+  g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func ((GDestroyNotify) schedule_group_free);
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_record_free);
-  MsArchConfig arch = { 0, };
-  MsGanConfig config;
-  MsOptimConfig opt_g, opt_d;
+  g_autoptr(MsSession) session = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  MsSessionSettings settings;
+  gboolean have_settings = FALSE;
   TrainState state;
-  MsLossKind loss = MS_LOSS_NSGAN;
-  MsGan *gan = NULL;
-  guint next_change = 0;
-  gint64 t0;
-  double seconds;
+  const char *schedule_text = NULL;
+  MsFrame *frame = NULL;
+  Run run = { 0, };
+  double seconds = 0.0;
   int status = 0;
 
+  given_scan (argv, &given);
   if (!parse_args (&argc, &argv, &a, &error))
-    goto usage;
-  if (a.loss != NULL && !ms_loss_kind_from_string (a.loss, &loss, &error))
-    goto usage;
-  config = ms_gan_config_default (loss);
-  config.batch = a.batch;
-  if (a.n_critic != 0)
-    config.n_critic = a.n_critic;
-  config.unroll = a.unroll;
-  config.unroll_first_order = a.first_order_unroll;
-  if (!isnan (a.gp_lambda))
-    config.gp_lambda = (float) a.gp_lambda;
-  if (!isnan (a.clip))
-    config.clip = (float) a.clip;
-  if (!ms_gan_config_validate (&config, &error))
-    goto usage;
-  if (!optim_from_args (&a, a.optimizer_g ? a.optimizer_g : a.optimizer,
-                        !isnan (a.lr_g) ? a.lr_g : a.lr, loss, &opt_g, &error)
-      || !optim_from_args (&a, a.optimizer_d ? a.optimizer_d : a.optimizer,
-                           !isnan (a.lr_d) ? a.lr_d : a.lr, loss, &opt_d, &error))
-    goto usage;
-  state = (TrainState) { .config = config, .opt_g = opt_g, .opt_d = opt_d };
-  if (!schedule_prepare (&a, &state, &schedule, &error))
     goto usage;
   if (a.json != NULL && a.csv != NULL && strcmp (a.json, a.csv) == 0)
     {
       ms_cli_usage_error (&error, "--json and --csv name the same file “%s”", a.json);
       goto usage;
     }
-  if (!check_writable ("--json", a.json, &error) || !check_writable ("--csv", a.csv, &error))
+  if (!check_writable ("--json", a.json, &error) || !check_writable ("--csv", a.csv, &error)
+      || !check_writable ("--snapshot", a.snapshot, &error)
+      || !check_writable ("--grid", a.grid, &error))
     goto usage;
-
-  src = ms_data_source_open (a.dataset ? a.dataset : "mnist", &error);
-  if (src == NULL)
-    goto usage;
-  arch.arch = a.arch ? a.arch : (ms_data_source_is_2d (src) ? "mlp" : "dcgan-small");
-  arch.data_ndim = src->ndim;
-  memcpy (arch.data_shape, src->shape, sizeof arch.data_shape);
-  arch.pack = a.pack;
   if (a.threads > 0)
     ms_parallel_set_threads (a.threads);
-  gan = ms_gan_new (&arch, &config, &opt_g, &opt_d, (guint64) a.seed, ms_data_source_sample, src,
-                    &error);
-  if (gan == NULL)
-    goto usage;
-  if (!train_eval_init (&te, gan, src, a.eval_samples, a.seed, &error))
-    goto usage;
 
-  printf ("train dataset=%s arch=%s loss=%s optimizer_g=%s lr_g=%g optimizer_d=%s lr_d=%g "
-          "batch=%d n_critic=%d unroll=%d%s pack=%d seed=%" G_GINT64_FORMAT
-          " iters=%" G_GINT64_FORMAT "\n",
-          src->name, arch.arch, ms_loss_kind_to_string (loss),
-          ms_optim_kind_to_string (opt_g.kind), opt_g.lr, ms_optim_kind_to_string (opt_d.kind),
-          opt_d.lr, config.batch, config.n_critic, config.unroll,
-          config.unroll > 0 && config.unroll_first_order ? " first_order_unroll" : "",
-          arch.pack, a.seed, a.iters);
-  fflush (stdout);
-  t0 = g_get_monotonic_time ();
-  /* Changes at iteration 0 apply before the first step. */
-  if (schedule != NULL
-      && !schedule_step (schedule, &next_change, 0, &state, gan, events, &error))
-    goto failure;
-  for (gint64 it = 1; it <= a.iters; it++)
+  loop = g_main_loop_new (NULL, FALSE);
+  if (a.resume != NULL)
     {
-      const MsGanStats *st;
+      gulong handler;
 
-      ms_gan_iteration (gan);
-      st = ms_gan_stats (gan);
-      if (!isfinite (st->loss_d) || !isfinite (st->loss_g))
+      session = ms_session_new_from_file (a.resume, &error);
+      if (session == NULL)
+        goto usage;
+      handler = g_signal_connect (session, "notify::frame", G_CALLBACK (on_first_frame), loop);
+      g_main_loop_run (loop);
+      g_signal_handler_disconnect (session, handler);
+      frame = ms_session_get_frame (session);
+      ms_session_settings_copy (&settings, &frame->settings);
+      have_settings = TRUE;
+      run.start_iter = frame->iteration;
+      if (a.iters < run.start_iter)
         {
-          fprintf (stderr, "modescope-cli train: training diverged at iteration %" G_GINT64_FORMAT
-                   " (loss is not a number); try a smaller learning rate\n", it);
-          status = MS_CLI_EXIT_FAILURE;
-          break;
+          ms_cli_usage_error (&error, "--iters %" G_GINT64_FORMAT " is below the %"
+                              G_GINT64_FORMAT " iterations “%s” already holds (--iters counts "
+                              "them too)", a.iters, run.start_iter, a.resume);
+          goto usage;
         }
-      if (it % a.eval_every == 0 || it == a.iters)
-        {
-          gint64 now = g_get_monotonic_time ();
-          double elapsed = (now - t0) / 1e6;
-          double rate = it / MAX (elapsed, 1e-9);
-
-          const char *metrics = train_eval_run (&te, gan);
-
-          record_evaluation (records, it, st, &te);
-          printf ("iter=%" G_GINT64_FORMAT " it_per_s=%.1f eta_s=%.0f loss_d=%.4f loss_g=%.4f "
-                  "%s\n", it, rate, (a.iters - it) / rate, st->loss_d, st->loss_g, metrics);
-          fflush (stdout);
-        }
-      /* The changes take effect from the next iteration on. */
-      if (schedule != NULL
-          && !schedule_step (schedule, &next_change, it, &state, gan, events, &error))
-        goto failure;
+      state = (TrainState) { .config = settings.gan, .opt_g = settings.optim_g,
+                             .opt_d = settings.optim_d };
+      if (!resume_overrides (&a, &given, run.start_iter, &state, groups, &error))
+        goto usage;
+      if (given.eval_every)
+        settings.eval_every = a.eval_every;
+      settings.gan = state.config;
+      settings.optim_g = state.opt_g;
+      settings.optim_d = state.opt_d;
+      schedule_text = a.schedule != NULL ? a.schedule : ms_session_get_note (session, NOTE_SCHEDULE);
+      if (!schedule_prepare (schedule_text, run.start_iter, a.schedule != NULL, a.iters, &state,
+                             groups, &error))
+        goto usage;
+      events_from_note (ms_session_get_note (session, NOTE_EVENTS), events);
+      if (given.eval_every)
+        ms_session_push (session, ms_session_command_new_set_eval_every (a.eval_every));
     }
-  seconds = (g_get_monotonic_time () - t0) / 1e6;
+  else
+    {
+      if (!settings_from_args (&a, &settings, &error))
+        goto usage;
+      have_settings = TRUE;
+      state = (TrainState) { .config = settings.gan, .opt_g = settings.optim_g,
+                             .opt_d = settings.optim_d };
+      schedule_text = a.schedule;
+      if (!schedule_prepare (schedule_text, -1, TRUE, a.iters, &state, groups, &error))
+        goto usage;
+      session = ms_session_new_sync (&settings, &error);
+      if (session == NULL)
+        goto usage;
+    }
+
+  {
+    MsFrame *f = ms_session_get_frame (session);
+    const char *dataset = f != NULL ? f->settings.dataset : settings.dataset;
+    const char *arch = settings.arch;
+
+    if (arch == NULL)
+      arch = dataset_is_2d (dataset) ? "mlp" : "dcgan-small";
+    printf ("train dataset=%s arch=%s loss=%s optimizer_g=%s lr_g=%g optimizer_d=%s lr_d=%g "
+            "batch=%d n_critic=%d unroll=%d%s%s%s pack=%d seed=%" G_GUINT64_FORMAT
+            " iters=%" G_GINT64_FORMAT "\n",
+            dataset, arch, ms_loss_kind_to_string (settings.gan.loss),
+            ms_optim_kind_to_string (settings.optim_g.kind), settings.optim_g.lr,
+            ms_optim_kind_to_string (settings.optim_d.kind), settings.optim_d.lr,
+            settings.gan.batch, settings.gan.n_critic, settings.gan.unroll,
+            settings.gan.unroll > 0 && settings.gan.unroll_first_order ? " first_order_unroll" : "",
+            settings.gan.veegan ? " veegan" : "",
+            settings.gan.adagan_rounds > 1 ? " adagan" : "",
+            settings.pack, settings.seed, a.iters);
+    fflush (stdout);
+  }
+
+  run.session = session;
+  run.loop = loop;
+  run.groups = groups;
+  run.events = events;
+  run.iters = a.iters;
+  {
+    /* Overrides of a resumed run apply at once, the schedule at its iterations */
+    TrainState start = { .config = settings.gan, .opt_g = settings.optim_g,
+                         .opt_d = settings.optim_d };
+
+    if (a.resume != NULL && frame != NULL)
+      start = (TrainState) { .config = frame->settings.gan, .opt_g = frame->settings.optim_g,
+                             .opt_d = frame->settings.optim_d };
+    schedule_commands (session, groups, &start, a.iters, -1);
+  }
+  run.t0 = g_get_monotonic_time ();
+  g_signal_connect (session, "notify::frame", G_CALLBACK (on_frame), &run);
+  run.stop_id = ms_session_schedule (session, a.iters, ms_session_command_new_pause ());
+  if (a.iters > run.start_iter)
+    ms_session_resume (session);
+  g_main_loop_run (loop);
+  g_signal_handlers_disconnect_by_func (session, on_frame, &run);
+  seconds = (g_get_monotonic_time () - run.t0) / 1e6;
+  if (run.diverged || run.failed)
+    status = MS_CLI_EXIT_FAILURE;
+
+  frame = ms_session_get_frame (session);
   if (status == 0)
     {
-      const MsGanStats *st = ms_gan_stats (gan);
-      const char *eval = te.last_line;
+      g_autofree char *metrics = frame->has_evaluation
+                                 ? metrics_line (&frame->evaluation, frame->collapse_state)
+                                 : g_strdup ("");
 
-      /* The loop's last report evaluated the final generator, unless there was no iteration. */
-      if (eval == NULL)
-        {
-          eval = train_eval_run (&te, gan);
-          record_evaluation (records, ms_gan_iterations (gan), st, &te);
-        }
       printf ("final iter=%" G_GINT64_FORMAT " loss_d=%.4f loss_g=%.4f %s seconds=%.1f\n",
-              ms_gan_iterations (gan), st->loss_d, st->loss_g, eval, seconds);
-      printf ("# %s\n", ms_collapse_detector_get_reason (te.detector));
+              frame->iteration, frame->stats.loss_d, frame->stats.loss_g, metrics, seconds);
+      printf ("# %s\n", frame->collapse_reason != NULL ? frame->collapse_reason : "");
     }
   fflush (stdout);
-  if (a.csv != NULL)
+
+  if (a.grid != NULL && status == 0)
     {
-      g_autofree char *csv = format_csv (records);
+      g_autoptr(GError) local = NULL;
 
-      if (!write_file ("--csv", a.csv, csv))
-        status = MS_CLI_EXIT_FAILURE;
+      if (!ms_plot_write (a.grid, "png", 640, 640, paint_grid, frame, &local))
+        {
+          fprintf (stderr, "modescope-cli train: --grid: %s\n", local->message);
+          status = MS_CLI_EXIT_FAILURE;
+        }
     }
-  if (a.json != NULL)
+  if (a.snapshot != NULL && !run.failed)
     {
-      JsonReport report = {
-        .a = &a, .dataset = src->name, .arch = arch.arch, .config = &config, .opt_g = &opt_g,
-        .opt_d = &opt_d, .eval_samples = te.n, .records = records, .events = events,
-        .status = status == 0 ? "completed" : "diverged", .iterations = ms_gan_iterations (gan),
-        .stats = ms_gan_stats (gan), .seconds = seconds,
-        .reason = ms_collapse_detector_get_reason (te.detector),
-      };
-      g_autofree char *json = format_json (&report);
+      g_autoptr(GError) local = NULL;
+      g_autofree char *note = events_to_note (events);
 
-      if (!write_file ("--json", a.json, json))
-        status = MS_CLI_EXIT_FAILURE;
+      ms_session_set_note (session, NOTE_SCHEDULE, schedule_text);
+      ms_session_set_note (session, NOTE_EVENTS, note);
+      if (!ms_session_save_file (session, a.snapshot, &local))
+        {
+          fprintf (stderr, "modescope-cli train: --snapshot: %s\n", local->message);
+          status = MS_CLI_EXIT_FAILURE;
+        }
     }
-  goto out;
+  if (a.csv != NULL || a.json != NULL)
+    {
+      guint n = 0;
+      const MsSessionEvaluation *evals = ms_session_get_evaluations (session, &n);
+      g_autoptr(GArray) records = g_array_new (FALSE, FALSE, sizeof (EvalRecord));
 
-failure:
-  fprintf (stderr, "modescope-cli train: %s\n", error->message);
-  status = MS_CLI_EXIT_FAILURE;
+      g_array_append_vals (records, evals, n);
+      if (a.csv != NULL)
+        {
+          g_autofree char *csv = format_csv (records);
+
+          if (!write_file ("--csv", a.csv, csv))
+            status = MS_CLI_EXIT_FAILURE;
+        }
+      if (a.json != NULL)
+        {
+          const char *arch = settings.arch != NULL ? settings.arch
+                             : frame->is_2d ? "mlp" : "dcgan-small";
+          JsonReport report = {
+            .a = &a, .settings = &settings, .dataset = frame->settings.dataset, .arch = arch,
+            .iters = a.iters, .records = records, .events = events,
+            .status = run.diverged || run.failed ? "diverged" : "completed",
+            .iterations = frame->iteration, .stats = &frame->stats, .seconds = seconds,
+            .reason = frame->collapse_reason,
+          };
+          g_autofree char *json = format_json (&report);
+
+          if (!write_file ("--json", a.json, json))
+            status = MS_CLI_EXIT_FAILURE;
+        }
+    }
   goto out;
 
 usage:
@@ -1099,8 +1570,9 @@ usage:
   status = MS_CLI_EXIT_USAGE;
 
 out:
-  train_eval_clear (&te);
-  ms_gan_free (gan);
+  g_clear_object (&session);
+  if (have_settings)
+    ms_session_settings_clear (&settings);
   g_free (a.dataset);
   g_free (a.arch);
   g_free (a.loss);
@@ -1110,5 +1582,8 @@ out:
   g_free (a.schedule);
   g_free (a.json);
   g_free (a.csv);
+  g_free (a.snapshot);
+  g_free (a.resume);
+  g_free (a.grid);
   return status;
 }

@@ -51,6 +51,9 @@ static const struct
   { "unroll", KEY_INT, 0, MS_GAN_MAX_UNROLL, FALSE, FALSE, "a whole number from 0 to 10" },
   { "first-order-unroll", KEY_BOOL, 0, 1, FALSE, FALSE, "true or false" },
   { "batch", KEY_INT, 1, 4096, FALSE, FALSE, "a whole number from 1 to 4096" },
+  { "veegan", KEY_BOOL, 0, 1, FALSE, FALSE, "on or off" },
+  { "adagan-rounds", KEY_INT, 0, MS_GAN_MAX_ADAGAN_ROUNDS, FALSE, FALSE,
+    "a whole number from 0 to 10" },
 };
 
 #define QUOTE_MAX_CHARS 40
@@ -176,9 +179,10 @@ parse_value (int          index,
         return TRUE;
       }
     case KEY_BOOL:
-      if (g_ascii_strcasecmp (value, "true") == 0)
+      if (g_ascii_strcasecmp (value, "true") == 0 || g_ascii_strcasecmp (value, "on") == 0)
         *number = 1;
-      else if (g_ascii_strcasecmp (value, "false") == 0)
+      else if (g_ascii_strcasecmp (value, "false") == 0
+               || g_ascii_strcasecmp (value, "off") == 0)
         *number = 0;
       else
         return entry_error (error, index, entry, "value of %s must be %s, not “%s”",
@@ -294,6 +298,7 @@ parse_entry (int          index,
         return FALSE;
       e = g_new0 (MsScheduleEntry, 1);
       e->iteration = iteration;
+      e->entry = index;
       e->key = g_strdup (keys[k].name);
       e->value = g_strdup (value);
       e->number = number;

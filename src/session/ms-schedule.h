@@ -15,13 +15,17 @@
  *   lr, lr-g, lr-d                        a finite number > 0
  *   momentum                              a finite number >= 0
  *   beta1, beta2                          a finite number, 0 <= beta < 1
- *   loss                                  nsgan, minimax, wgan-clip, wgan-gp
+ *   loss                                  nsgan, minimax, wgan-clip, wgan-gp (a change also
+ *                                         applies the objective's paper defaults for n-critic,
+ *                                         clip and gp-lambda, except those the same entry sets)
  *   n-critic                              a whole number, 1 to 100
  *   gp-lambda                             a finite number, 0 to 1000
  *   clip                                  a finite number, above 0 and at most 10
  *   unroll                                a whole number, 0 to 10
- *   first-order-unroll                    true or false
+ *   first-order-unroll                    true or false (or on, off)
  *   batch                                 a whole number, 1 to 4096
+ *   veegan                                on or off (or true, false)
+ *   adagan-rounds                         a whole number, 0 to 10 (0 or 1: AdaGAN off)
  *
  * A key may appear once per entry; several entries may share an iteration (they then apply in
  * the order written).  The whole text is at most 64 KiB.  Names are matched ignoring ASCII
@@ -49,10 +53,11 @@ typedef enum
 typedef struct
 {
   gint64  iteration;
+  int     entry;    /* 1-based number of the ITER:... entry it was written in */
   char   *key;      /* canonical key, e.g. "lr-g" */
   char   *value;    /* the value as written (spaces trimmed) */
   /* The parsed value: the number for numeric keys, the MsOptimKind / MsLossKind for optimizer
-   * and loss keys, 1 or 0 for first-order-unroll. */
+   * and loss keys, 1 or 0 for first-order-unroll and veegan. */
   double  number;
 } MsScheduleEntry;
 

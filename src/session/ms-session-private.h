@@ -24,6 +24,15 @@ typedef struct
 void      _ms_snapshot_free (gpointer        data);
 Snapshot *_ms_snapshot_copy (const Snapshot *s);
 
+/* A weak reference the trainer can pass to delivery idles without ever holding the session
+ * itself (a strong reference taken on the trainer thread could become the last one, and
+ * dispose joins the trainer) */
+typedef struct
+{
+  gatomicrefcount  ref_count;
+  GWeakRef         session;
+} SessionHandle;
+
 typedef struct
 {
   GAsyncQueue  *commands;        /* MsSessionCommand */
@@ -32,7 +41,7 @@ typedef struct
   gint          stop;            /* atomic */
   gint          delivery_pending;/* atomic: an idle is queued */
   GMainContext *context;
-  GWeakRef      session;
+  SessionHandle *handle;
 
   /* Mailbox, under lock */
   MsFrame      *frame;
@@ -73,6 +82,8 @@ typedef struct
 
   /* The evaluation of the current weights, once done (cleared by every step and load) */
   gboolean             evaluated;
+  gboolean             judged;       /* ... and fed to the collapse detector */
+  gboolean             want_eval;    /* an applied command stopped or moved the run */
   MsEvaluation         last_eval;
   /* What the collapse detector was fed since the run started (MsSessionEvaluation), so a
    * session file can bring it back to the same state */

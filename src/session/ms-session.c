@@ -933,25 +933,31 @@ trainer_frame_reference (Trainer  *t,
 /* Evaluates the current weights unless they were already (see ms-session.h); FALSE when the
  * generator's samples are not finite. */
 static gboolean
-trainer_evaluate (Trainer *t)
+trainer_evaluate (Trainer  *t,
+                  gboolean  judge_zero)
 {
   gsize size = ms_gan_data_size (t->gan);
   int n = t->eval_n;
   g_autofree float *x = NULL;
   MsSessionEvaluation r;
 
-  if (t->evaluated)
+  if (!t->evaluated)
+    {
+      x = g_new (float, (gsize) n * size);
+      for (int i = 0; i < n; i += EVAL_CHUNK)
+        ms_gan_generate (t->gan, t->eval_z + (gsize) i * t->z_dim, MIN (EVAL_CHUNK, n - i),
+                         x + (gsize) i * size);
+      if (!all_finite (x, (gsize) n * size))
+        return FALSE;
+      ms_evaluator_run (t->evaluator, x, n, &t->last_eval);
+      t->evaluated = TRUE;
+      t->judged = FALSE;
+    }
+  /* The untrained generator is shown, and judged only when a command asks (a scripted run
+   * of 0 iterations) */
+  if (t->judged || (t->iteration == 0 && !judge_zero))
     return TRUE;
-  x = g_new (float, (gsize) n * size);
-  for (int i = 0; i < n; i += EVAL_CHUNK)
-    ms_gan_generate (t->gan, t->eval_z + (gsize) i * t->z_dim, MIN (EVAL_CHUNK, n - i),
-                     x + (gsize) i * size);
-  if (!all_finite (x, (gsize) n * size))
-    return FALSE;
-  ms_evaluator_run (t->evaluator, x, n, &t->last_eval);
-  t->evaluated = TRUE;
-  if (t->iteration == 0)
-    return TRUE;   /* the untrained generator: shown, not judged */
+  t->judged = TRUE;
 
   memset (&r, 0, sizeof r);
   r.iteration = t->iteration;
@@ -1018,11 +1024,16 @@ trainer_build_frame (Trainer  *t,
 
   if (evaluate && t->evaluator != NULL && t->eval_n > 0)
     {
-      if (!trainer_evaluate (t))
+      if (!trainer_evaluate (t, t->want_eval))
         {
           ms_frame_unref (f);
           return NULL;
         }
+      f->evaluation = t->last_eval;
+      f->has_evaluation = TRUE;
+    }
+  else if (t->evaluated && t->evaluator != NULL)
+    {
       f->evaluation = t->last_eval;
       f->has_evaluation = TRUE;
     }
@@ -1057,11 +1068,22 @@ truncate_evaluations (GArray *evals,
   g_array_set_size (evals, n);
 }
 
-static void
-weak_ref_free (gpointer data)
+static SessionHandle *
+handle_ref (SessionHandle *h)
 {
-  g_weak_ref_clear (data);
-  g_free (data);
+  g_atomic_ref_count_inc (&h->ref_count);
+  return h;
+}
+
+static void
+handle_unref (gpointer data)
+{
+  SessionHandle *h = data;
+
+  if (!g_atomic_ref_count_dec (&h->ref_count))
+    return;
+  g_weak_ref_clear (&h->session);
+  g_free (h);
 }
 
 /* Moves everything not yet posted into the mailbox, with a new frame (when there is a run),
@@ -1120,11 +1142,7 @@ trainer_post (Trainer  *t,
       /* An idle source rather than g_main_context_invoke(): invoke would run the callback on
        * this thread whenever it can acquire the context. */
       GSource *source = g_idle_source_new ();
-      GWeakRef *ref = g_new0 (GWeakRef, 1);
-      g_autoptr(MsSession) session = g_weak_ref_get (&sh->session);
-
-      g_weak_ref_init (ref, session);
-      g_source_set_callback (source, deliver_idle, ref, weak_ref_free);
+      g_source_set_callback (source, deliver_idle, handle_ref (sh->handle), handle_unref);
       g_source_set_static_name (source, "[modescope] session frame");
       g_source_attach (source, sh->context);
       g_source_unref (source);
@@ -1410,6 +1428,9 @@ trainer_apply (Trainer          *t,
       break;
     }
 
+  if (applied && (c->kind == CMD_PAUSE || c->kind == CMD_STEP || c->kind == CMD_RESET
+                  || c->kind == CMD_NEW_RUN || c->kind == CMD_RESTORE))
+    t->want_eval = TRUE;
   if (applied)
     {
       t->generation++;
@@ -1480,13 +1501,17 @@ trainer_main (gpointer data)
       trainer_free_run (t);
       t->paused = TRUE;
     }
-  trainer_post (t, TRUE);
+  /* A headless front end has no view to show the untrained generator's evaluation on */
+  trainer_post (t, !t->settings.headless);
 
   while (!g_atomic_int_get (&sh->stop))
     {
       if (trainer_drain (t))
         {
-          trainer_post (t, TRUE);
+          /* Evaluated when the run stopped or moved; a changed setting alone shows the
+           * evaluation the weights already have */
+          trainer_post (t, t->want_eval);
+          t->want_eval = FALSE;
           continue;
         }
       if (t->paused || t->gan == NULL)
@@ -1570,7 +1595,7 @@ _ms_trainer_replay_detector (Trainer *t)
       if (last->iteration == t->iteration)
         {
           t->last_eval = last->evaluation;
-          t->evaluated = TRUE;
+          t->evaluated = t->judged = TRUE;
         }
     }
 }
@@ -1605,7 +1630,7 @@ static void take_mailbox (MsSession *self, gboolean from_idle);
 static gboolean
 deliver_idle (gpointer data)
 {
-  g_autoptr(MsSession) self = g_weak_ref_get (data);
+  g_autoptr(MsSession) self = g_weak_ref_get (&((SessionHandle *) data)->session);
 
   if (self != NULL)
     take_mailbox (self, TRUE);
@@ -1742,7 +1767,7 @@ ms_session_finalize (GObject *object)
   g_mutex_clear (&sh->lock);
   g_cond_clear (&sh->cond);
   g_main_context_unref (sh->context);
-  g_weak_ref_clear (&sh->session);
+  handle_unref (sh->handle);
   g_clear_pointer (&sh->frame, ms_frame_unref);
   g_array_unref (sh->points);
   g_array_unref (sh->evaluations);
@@ -1835,7 +1860,9 @@ _ms_session_new_for_trainer (Trainer  *t,
   g_mutex_init (&sh->lock);
   g_cond_init (&sh->cond);
   sh->context = g_main_context_ref_thread_default ();
-  g_weak_ref_init (&sh->session, self);
+  sh->handle = g_new0 (SessionHandle, 1);
+  g_atomic_ref_count_init (&sh->handle->ref_count);
+  g_weak_ref_init (&sh->handle->session, self);
   sh->points = g_array_new (FALSE, FALSE, sizeof (MsCurvePoint));
   sh->evaluations = g_array_new (FALSE, FALSE, sizeof (MsSessionEvaluation));
   sh->events = g_ptr_array_new_with_free_func (_ms_session_event_free);
@@ -1867,6 +1894,26 @@ ms_session_new (const MsSessionSettings *settings,
   if (!ms_session_settings_validate (settings, error))
     return NULL;
   return _ms_session_new_for_trainer (_ms_trainer_new (settings), TRUE);
+}
+
+MsSession *
+ms_session_new_sync (const MsSessionSettings *settings,
+                     GError                 **error)
+{
+  Trainer *t;
+
+  g_return_val_if_fail (settings != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!ms_session_settings_validate (settings, error))
+    return NULL;
+  t = _ms_trainer_new (settings);
+  if (!_ms_trainer_start_run (t, TRUE, error))
+    {
+      _ms_trainer_free (t);
+      return NULL;
+    }
+  return _ms_session_new_for_trainer (t, TRUE);
 }
 
 static guint

@@ -24,13 +24,14 @@
  *   g_signal_connect (session, "notify::frame", G_CALLBACK (on_frame), NULL);
  *   ms_session_push (session, ms_session_command_new_set_lr (FALSE, 1e-3));
  *
- * Evaluations: every eval_every iterations, and whenever a frame is built at an iteration
- * that was not evaluated yet (pause, a step command, the end of a scripted run), never twice
- * for the same weights: a frame built again at the same weights reuses the evaluation, so the
- * collapse detector sees each evaluated iteration once.  Evaluations use the same noise for the
+ * Evaluations: every eval_every iterations, and when a command stops or moves the run (pause,
+ * including the end of a scripted run, step, restore, reset, new run); never twice for the
+ * same weights: a frame built again at the same weights (e.g. after a learning-rate change)
+ * carries the evaluation they already have, so the collapse detector sees each evaluated
+ * iteration once.  Evaluations use the same noise for the
  * whole run (a stream of the seed), so successive ones differ by the generator only.  The
- * evaluation of iteration 0 (the untrained generator) is shown but not fed to the detector nor
- * kept in the history.  Its cost is therefore eval_samples generator samples and one pass of
+ * evaluation of iteration 0 (the untrained generator) is shown but, unless a command stops the
+ * run there, neither fed to the detector nor kept in the history.  Its cost is therefore eval_samples generator samples and one pass of
  * the classifier (or the mixture's coverage) per eval_every iterations, as modescope-cli
  * --eval-every and --eval-samples always meant; headless sessions add nothing else to running
  * frames.
@@ -250,6 +251,10 @@ G_DECLARE_FINAL_TYPE (MsSession, ms_session, MS, SESSION, GObject)
 /* Starts the trainer at once (paused when settings->start_paused).  Frames are delivered to
  * the thread-default main context of the caller.  NULL with @error for invalid settings. */
 MsSession       *ms_session_new            (const MsSessionSettings *settings,
+                                            GError                 **error);
+/* The same, but opens the data and builds the networks before returning (blocking), so that
+ * an unreadable dataset or an architecture that does not fit it is reported here (the CLI) */
+MsSession       *ms_session_new_sync       (const MsSessionSettings *settings,
                                             GError                 **error);
 
 /* Both take ownership of @command and return its id (> 0).  Main thread only. */
