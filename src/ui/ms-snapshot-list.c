@@ -13,6 +13,7 @@ struct _MsSnapshotList
 {
   GtkWidget    parent_instance;
 
+  GtkWidget   *placeholder;
   GtkWidget   *list_box;
   MsSession   *session;
   gulong       events_handler;
@@ -42,6 +43,8 @@ clear_rows (MsSnapshotList *self)
   while ((row = gtk_widget_get_first_child (self->list_box)) != NULL)
     gtk_list_box_remove (GTK_LIST_BOX (self->list_box), row);
   g_array_set_size (self->ids, 0);
+  gtk_widget_set_visible (self->list_box, FALSE);
+  gtk_widget_set_visible (self->placeholder, TRUE);
 }
 
 static void
@@ -83,6 +86,8 @@ add_row (MsSnapshotList       *self,
 
   gtk_list_box_append (GTK_LIST_BOX (self->list_box), row);
   g_array_append_val (self->ids, event->command_id);
+  gtk_widget_set_visible (self->list_box, TRUE);
+  gtk_widget_set_visible (self->placeholder, FALSE);
 }
 
 static void
@@ -175,6 +180,7 @@ ms_snapshot_list_dispose (GObject *object)
   if (self->session != NULL)
     g_clear_signal_handler (&self->events_handler, self->session);
   g_clear_object (&self->session);
+  g_clear_pointer (&self->placeholder, gtk_widget_unparent);
   g_clear_pointer (&self->list_box, gtk_widget_unparent);
   G_OBJECT_CLASS (ms_snapshot_list_parent_class)->dispose (object);
 }
@@ -197,32 +203,32 @@ ms_snapshot_list_class_init (MsSnapshotListClass *klass)
 
   object_class->dispose = ms_snapshot_list_dispose;
   object_class->finalize = ms_snapshot_list_finalize;
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "snapshotlist");
 }
 
 static void
 ms_snapshot_list_init (MsSnapshotList *self)
 {
-  GtkWidget *placeholder = gtk_label_new (_("No snapshots yet: press Snapshot to keep the "
-                                            "current state and come back to it later"));
+  GtkLayoutManager *layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
 
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
   self->ids = g_array_new (FALSE, FALSE, sizeof (guint));
   self->labels = g_hash_table_new_full (NULL, NULL, NULL, g_free);
 
-  gtk_label_set_wrap (GTK_LABEL (placeholder), TRUE);
-  gtk_label_set_max_width_chars (GTK_LABEL (placeholder), 30);
-  gtk_widget_add_css_class (placeholder, "dim-label");
-  gtk_widget_set_margin_top (placeholder, 12);
-  gtk_widget_set_margin_bottom (placeholder, 12);
-  gtk_widget_set_margin_start (placeholder, 12);
-  gtk_widget_set_margin_end (placeholder, 12);
+  /* Not GtkListBox's placeholder: that one takes no height inside a scrolled window */
+  self->placeholder = gtk_label_new (_("No snapshots yet: press Snapshot to keep the current "
+                                       "state and come back to it later"));
+  gtk_label_set_wrap (GTK_LABEL (self->placeholder), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (self->placeholder), 0);
+  gtk_widget_add_css_class (self->placeholder, "dim-label");
+  gtk_widget_set_parent (self->placeholder, GTK_WIDGET (self));
 
   self->list_box = gtk_list_box_new ();
   gtk_list_box_set_selection_mode (GTK_LIST_BOX (self->list_box), GTK_SELECTION_NONE);
-  gtk_list_box_set_placeholder (GTK_LIST_BOX (self->list_box), placeholder);
   gtk_widget_add_css_class (self->list_box, "boxed-list");
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_box), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Snapshots"), -1);
+  gtk_widget_set_visible (self->list_box, FALSE);
   gtk_widget_set_parent (self->list_box, GTK_WIDGET (self));
 }

@@ -64,16 +64,21 @@ set_presenter_on (GtkWidget *view,
     g_object_set (view, "presenter", presenter, NULL);
 }
 
+/* @title: NULL for views that draw their own (the charts) */
 static GtkWidget *
 view_card (GtkWidget  *view,
            const char *title)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *label = gtk_label_new (title);
 
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_widget_add_css_class (label, "heading");
-  gtk_box_append (GTK_BOX (box), label);
+  if (title != NULL)
+    {
+      GtkWidget *label = gtk_label_new (title);
+
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_widget_add_css_class (label, "heading");
+      gtk_box_append (GTK_BOX (box), label);
+    }
   gtk_widget_set_vexpand (view, TRUE);
   gtk_widget_set_hexpand (view, TRUE);
   gtk_box_append (GTK_BOX (box), view);
@@ -84,16 +89,18 @@ view_card (GtkWidget  *view,
 static void
 create_views (MsWindow *self)
 {
-  static const struct { MsCurveKind kind; const char *title; const char *tooltip; } curves[] = {
-    [MS_WINDOW_CURVE_KL] = { MS_CURVE_KL, N_("KL Divergence"),
+  static const struct { MsCurveKind kind; const char *tooltip; } curves[] = {
+    [MS_WINDOW_CURVE_KL] = { MS_CURVE_KL,
                              N_("How far the generated class mix is from the real one; the "
                                 "band is what chance alone gives") },
-    [MS_WINDOW_CURVE_IS] = { MS_CURVE_IS, N_("Inception Score"),
+    [MS_WINDOW_CURVE_IS] = { MS_CURVE_IS,
                              N_("High when each sample is clearly one class and every class "
                                 "appears; the line is real data's score") },
-    [MS_WINDOW_CURVE_LOSS] = { MS_CURVE_LOSS, N_("Losses"),
-                               N_("The discriminator's and the generator's losses") },
-    [MS_WINDOW_CURVE_MODES] = { MS_CURVE_MODES, N_("Modes Covered"),
+    [MS_WINDOW_CURVE_LOSS] = { MS_CURVE_LOSS,
+                               N_("The discriminator's and the generator's losses: a "
+                                  "discriminator that wins too easily often comes before a "
+                                  "collapse") },
+    [MS_WINDOW_CURVE_MODES] = { MS_CURVE_MODES,
                                 N_("How many classes or modes the generator still draws") },
   };
 
@@ -122,8 +129,8 @@ create_views (MsWindow *self)
     {
       self->curves[i] = ms_curve_chart_new (curves[i].kind);
       gtk_widget_set_tooltip_text (self->curves[i], _(curves[i].tooltip));
-      gtk_grid_attach (GTK_GRID (self->curves_grid),
-                       view_card (self->curves[i], _(curves[i].title)), i % 2, i / 2, 1, 1);
+      gtk_grid_attach (GTK_GRID (self->curves_grid), view_card (self->curves[i], NULL),
+                       i % 2, i / 2, 1, 1);
     }
 
   self->control_panel = ms_control_panel_new (self->settings);

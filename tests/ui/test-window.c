@@ -455,7 +455,7 @@ test_window_screenshot (void)
   g_autofree char *path = NULL;
   MsSessionSettings run;
   MsWindow *window;
-  gint64 iterations = 40;
+  gint64 iterations;
 
   if (dir == NULL)
     {
@@ -478,6 +478,12 @@ test_window_screenshot (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 820);
   gtk_window_present (GTK_WINDOW (window));
 
+  /* A snapshot on the way, so that the list shows one */
+  iterations = 20;
+  if (!wait_until (window, has_evaluated_frame, &iterations, 120))
+    g_error ("no evaluated MNIST frame after 120 s");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.snapshot", NULL));
+  iterations = 60;
   if (!wait_until (window, has_evaluated_frame, &iterations, 120))
     g_error ("no evaluated MNIST frame after 120 s");
   spin (window, 0.5);
