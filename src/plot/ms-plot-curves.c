@@ -650,31 +650,31 @@ point_text (MsPlotCurves       *self,
         {
           b = _ms_plot_format_value (self->floor_p99);
           /* TRANSLATORS: hover text on the KL chart: iteration, KL, its noise floor */
-          return g_strdup_printf (_("iter %" G_GINT64_FORMAT ": KL %s (floor %s)"),
-                                  p->iteration, a, b);
+          return g_strdup_printf (_("iter %lld: KL %s (floor %s)"),
+                                  (long long) p->iteration, a, b);
         }
-      return g_strdup_printf (_("iter %" G_GINT64_FORMAT ": KL %s"), p->iteration, a);
+      return g_strdup_printf (_("iter %lld: KL %s"), (long long) p->iteration, a);
     case MS_CURVE_IS:
       a = _ms_plot_format_value (p->is_mean);
       if (self->ref_is > 0)
         {
           b = _ms_plot_format_value (self->ref_is);
-          return g_strdup_printf (_("iter %" G_GINT64_FORMAT ": IS %s (real data %s)"),
-                                  p->iteration, a, b);
+          return g_strdup_printf (_("iter %lld: IS %s (real data %s)"),
+                                  (long long) p->iteration, a, b);
         }
-      return g_strdup_printf (_("iter %" G_GINT64_FORMAT ": IS %s"), p->iteration, a);
+      return g_strdup_printf (_("iter %lld: IS %s"), (long long) p->iteration, a);
     case MS_CURVE_MODES:
       if (self->k > 0)
-        return g_strdup_printf (_("iter %" G_GINT64_FORMAT ": %d of %d modes covered"),
-                                p->iteration, p->modes_covered, self->k);
-      return g_strdup_printf (_("iter %" G_GINT64_FORMAT ": %d modes covered"),
-                              p->iteration, p->modes_covered);
+        return g_strdup_printf (_("iter %lld: %d of %d modes covered"),
+                                (long long) p->iteration, p->modes_covered, self->k);
+      return g_strdup_printf (_("iter %lld: %d modes covered"),
+                              (long long) p->iteration, p->modes_covered);
     case MS_CURVE_LOSS:
     default:
       a = _ms_plot_format_value (p->loss_d);
       b = _ms_plot_format_value (p->loss_g);
-      return g_strdup_printf (_("iter %" G_GINT64_FORMAT ": loss D %s, loss G %s"),
-                              p->iteration, a, b);
+      return g_strdup_printf (_("iter %lld: loss D %s, loss G %s"),
+                              (long long) p->iteration, a, b);
     }
 }
 

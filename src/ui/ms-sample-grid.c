@@ -42,13 +42,13 @@ update_accessible (MsSampleGrid *self)
   else if (f->is_2d)
     {
       if (f->has_evaluation)
-        desc = g_strdup_printf (_("%d generated points at iteration %" G_GINT64_FORMAT
+        desc = g_strdup_printf (_("%d generated points at iteration %lld"
                                   "; %d of %d modes covered"),
-                                f->grid_n, f->iteration, f->evaluation.modes_covered,
+                                f->grid_n, (long long) f->iteration, f->evaluation.modes_covered,
                                 f->evaluation.k);
       else
-        desc = g_strdup_printf (_("%d generated points at iteration %" G_GINT64_FORMAT),
-                                f->grid_n, f->iteration);
+        desc = g_strdup_printf (_("%d generated points at iteration %lld"),
+                                f->grid_n, (long long) f->iteration);
     }
   else if (f->grid_labels != NULL && f->n_classes > 0)
     {
@@ -69,16 +69,16 @@ update_accessible (MsSampleGrid *self)
             distinct++;
           }
       desc = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                           "%d generated samples at iteration %" G_GINT64_FORMAT
+                                           "%d generated samples at iteration %lld"
                                            "; they look like %d class: %s",
-                                           "%d generated samples at iteration %" G_GINT64_FORMAT
+                                           "%d generated samples at iteration %lld"
                                            "; they look like %d classes: %s", distinct),
-                              f->grid_n, f->iteration, distinct, classes->str);
+                              f->grid_n, (long long) f->iteration, distinct, classes->str);
       g_string_free (classes, TRUE);
     }
   else
-    desc = g_strdup_printf (_("%d generated samples at iteration %" G_GINT64_FORMAT),
-                            f->grid_n, f->iteration);
+    desc = g_strdup_printf (_("%d generated samples at iteration %lld"),
+                            f->grid_n, (long long) f->iteration);
 
   ms_view_set_accessible (GTK_WIDGET (self), NULL, desc);
 }

@@ -41,8 +41,8 @@ update_summary (MsScatterView *self)
   if (f == NULL || !f->is_2d || f->grid_n <= 0)
     self->summary = g_strdup (_("No samples yet"));
   else if (!f->has_evaluation || f->evaluation.k <= 0)
-    self->summary = g_strdup_printf (_("%d generated points at iteration %" G_GINT64_FORMAT),
-                                     f->grid_n, f->iteration);
+    self->summary = g_strdup_printf (_("%d generated points at iteration %lld"),
+                                     f->grid_n, (long long) f->iteration);
   else
     {
       g_autofree char *missing = ms_view_missing_names (f, &self->n_missing);
