@@ -252,7 +252,7 @@ parse_args (int         *argc,
       "--eval-samples cannot change.  Without --schedule the file's schedule goes on; --csv "
       "and --json include the earlier evaluations", "FILE" },
     { "grid", 0, 0, G_OPTION_ARG_FILENAME, &a->grid,
-      "Write the final fixed-noise samples as a 640x640 PNG: the image grid, or the 2-D "
+      "Write the final fixed-noise samples as a 720x720 PNG: the image grid, or the 2-D "
       "scatter over the data", "FILE.png" },
     { NULL }
   };
@@ -1513,7 +1513,7 @@ ms_cli_train (int    argc,
     {
       g_autoptr(GError) local = NULL;
 
-      if (!ms_plot_write (a.grid, "png", 640, 640, paint_grid, frame, &local))
+      if (!ms_plot_write (a.grid, "png", 720, 720, paint_grid, frame, &local))
         {
           fprintf (stderr, "modescope-cli train: --grid: %s\n", local->message);
           status = MS_CLI_EXIT_FAILURE;

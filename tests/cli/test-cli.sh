@@ -31,7 +31,7 @@ expect_usage () {
   check $? "exit $want and '$pattern' for: $*"
 }
 
-echo "1..33"
+echo "1..42"
 
 # Bad flags, values and files: a message and exit code 2, before any training
 expect_usage 2 "unknown command" nonsense
@@ -129,6 +129,60 @@ assert d["settings"]["dataset"] == "ring8" and d["settings"]["iters"] == 300' "$
 check $? "train --json writes valid JSON with evaluations, events and final"
 expect_usage 2 "does not exist" train --dataset ring8 --iters 1 --csv "$tmp/no/such/dir/run.csv"
 expect_usage 2 "is a directory" train --dataset ring8 --iters 1 --json "$tmp"
+
+# --snapshot then --resume to N: the same final line as a straight run to N
+"$cli" train --dataset ring8 --iters 200 --eval-every 100 --threads 1 \
+  --schedule '150:lr=1e-3;250:batch=32' --snapshot "$tmp/a.msrun" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+"$cli" train --resume "$tmp/a.msrun" --iters 400 --threads 1 --csv "$tmp/resumed.csv" \
+  > "$tmp/out2" 2> "$tmp/err"
+rc2=$?
+"$cli" train --dataset ring8 --iters 400 --eval-every 100 --threads 1 \
+  --schedule '150:lr=1e-3;250:batch=32' > "$tmp/out3" 2> "$tmp/err"
+grep '^final' "$tmp/out2" | sed 's/seconds=.*//' > "$tmp/a"
+grep '^final' "$tmp/out3" | sed 's/seconds=.*//' > "$tmp/b"
+[ "$rc" -eq 0 ] && [ "$rc2" -eq 0 ] && [ -s "$tmp/a" ] && cmp -s "$tmp/a" "$tmp/b" \
+  && grep -q '^event iter=250 what="batch 64 -> 32"$' "$tmp/out2"
+check $? "--snapshot at 200 then --resume to 400 ends like a straight run to 400"
+[ "$(cut -d, -f1 "$tmp/resumed.csv" | tr '\n' ' ')" = "iter 100 200 300 400 " ]
+check $? "--resume: --csv holds the file's evaluations and the new ones"
+"$cli" train --resume "$tmp/a.msrun" --iters 300 --optimizer sgd --lr 0.01 > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q '^event iter=200 what="Adam -> SGD (G and D)"$' "$tmp/out" \
+  && grep -q '^train .*optimizer_g=sgd lr_g=0.01 ' "$tmp/out" && grep -q '^final iter=300 ' "$tmp/out"
+check $? "--resume with --optimizer sgd branches at the file's iteration"
+
+# Unreadable, damaged or foreign session files: exit 2 before training
+head -c 3000 /dev/urandom > "$tmp/garbage.msrun"
+expect_usage 2 "not a ModeScope checkpoint" train --resume "$tmp/garbage.msrun" --iters 10
+head -c 5000 "$tmp/a.msrun" > "$tmp/cut.msrun"
+expect_usage 2 "incomplete" train --resume "$tmp/cut.msrun" --iters 300
+expect_usage 2 "counts them too" train --resume "$tmp/a.msrun" --iters 100
+
+# --grid: a PNG of the final samples, 720x720 (IHDR width and height)
+png_size () {
+  python3 -c 'import struct,sys
+b = open(sys.argv[1], "rb").read(24)
+assert b[:8] == b"\x89PNG\r\n\x1a\n" and b[12:16] == b"IHDR"
+print("%dx%d" % struct.unpack(">II", b[16:24]))' "$1"
+}
+"$cli" train --dataset ring8 --iters 20 --eval-every 10 --grid "$tmp/ring.png" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ "$rc" -eq 0 ] && [ "$(png_size "$tmp/ring.png")" = "720x720" ]
+check $? "--grid writes the 2-D scatter as a 720x720 PNG"
+"$cli" train --dataset mnist --batch 16 --iters 2 --eval-every 2 --eval-samples 100 \
+  --grid "$tmp/digits.png" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ "$rc" -eq 0 ] && [ "$(png_size "$tmp/digits.png")" = "720x720" ]
+check $? "--grid writes the image grid as a 720x720 PNG"
+
+# VEEGAN and AdaGAN flags parse and reach the settings
+"$cli" train --dataset ring8 --iters 4 --eval-every 2 --veegan --json "$tmp/v.json" > "$tmp/out" 2> "$tmp/err" \
+  && "$cli" train --dataset ring8 --iters 4 --eval-every 2 --adagan-rounds 2 --json "$tmp/a.json" > "$tmp/out" 2> "$tmp/err" \
+  && python3 -c 'import json,sys
+v = json.load(open(sys.argv[1]))["settings"]; a = json.load(open(sys.argv[2]))["settings"]
+assert v["veegan"] is True and a["adagan_rounds"] == 2 and a["adagan_round_iters"] == 2' "$tmp/v.json" "$tmp/a.json"
+check $? "--veegan and --adagan-rounds reach the settings (--adagan-round-iters defaults to iters/R)"
 
 # The data credits the MNIST licence asks for
 "$cli" about > "$tmp/out" 2> "$tmp/err"
