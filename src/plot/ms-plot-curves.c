@@ -61,6 +61,7 @@ struct _MsPlotCurves
   GArray        *events;          /* Event */
 
   gboolean       has_floor;
+  gboolean       is_2d;
   double         floor_mean, floor_p99;
   double         ref_is;
   int            k;
@@ -407,6 +408,7 @@ ms_plot_curves_update (MsPlotCurves         *self,
       }
 
   self->has_floor = FALSE;
+  self->is_2d = latest != NULL && latest->is_2d;
   self->ref_is = 0;
   self->k = 0;
   if (latest != NULL)
@@ -716,7 +718,7 @@ kind_title (MsCurveKind kind)
   switch (kind)
     {
     case MS_CURVE_KL:
-      return _("KL divergence to the real class mix (nats)");
+      return _("KL to the real class mix (nats)");
     case MS_CURVE_IS:
       return _("Inception Score");
     case MS_CURVE_MODES:
@@ -933,11 +935,13 @@ ms_plot_curves_draw (MsPlotCurves      *self,
       }
   }
 
-  if (!self->has_data && self->n_points == 0)
+  if (!self->has_data)
     {
       _ms_plot_message (cr, width, height, style,
                         self->kind == MS_CURVE_LOSS ? _("No iterations yet")
-                                                    : _("No evaluation yet"));
+                        : self->kind == MS_CURVE_IS && self->is_2d
+                        ? _("The Inception Score needs images")
+                        : _("No evaluation yet"));
       cairo_restore (cr);
       return;
     }
