@@ -102,6 +102,7 @@ struct _MsControlPanel
   GPtrArray           *arch_ids;        /* NULL = automatic first */
 
   /* Template children */
+  GtkWidget           *box;
   GtkRevealer         *message_revealer;
   GtkLabel            *message_label;
   AdwComboRow         *dataset_row;
@@ -856,6 +857,10 @@ apply_gan_config (MsControlPanel *self)
     return;
   c = gan_from_controls (self);
   update_visibility (self);
+  /* Also what a deferred notification of our own revert looks like (GtkSwitch and others
+   * may emit "notify" after `syncing` is back to 0) */
+  if (gan_equal (&c, &self->gan))
+    return;
   if (!ms_gan_config_validate (&c, &error))
     {
       set_message (self, error->message);
@@ -863,8 +868,6 @@ apply_gan_config (MsControlPanel *self)
       return;
     }
   set_message (self, NULL);
-  if (gan_equal (&c, &self->gan))
-    return;
   self->gan = c;
   save_gan (self, &c);
   push (self, ms_session_command_new_set_gan_config (&c));
@@ -881,15 +884,15 @@ apply_optim (MsControlPanel *self,
     return;
   c = optim_from_controls (self, generator);
   update_visibility (self);
-  if (!ms_optim_config_validate (&c, &error))
+  if (!optim_equal (&c, &self->optim[generator]) && !ms_optim_config_validate (&c, &error))
     {
       set_message (self, error->message);
       set_optim_controls (self, generator, &self->optim[generator]);
       return;
     }
-  set_message (self, NULL);
   if (!optim_equal (&c, &self->optim[generator]))
     {
+      set_message (self, NULL);
       gboolean lr_only;
       MsOptimConfig old = self->optim[generator];
 
@@ -2110,6 +2113,7 @@ ms_control_panel_class_init (MsControlPanelClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/modescope/ModeScope/ui/ms-control-panel.ui");
+  BIND (box);
   BIND (message_revealer);
   BIND (message_label);
   BIND (dataset_row);
