@@ -12,6 +12,7 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
+#include "ms-application.h"
 #include "ms-window-private.h"
 
 #define WAIT_SECONDS 60
@@ -499,6 +500,90 @@ test_window_screenshot (void)
   destroy_window (window);
 }
 
+/* Application ---------------------------------------------------------------------------- */
+
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* (transfer none) */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type))
+        return w;
+    }
+  return NULL;
+}
+
+/* The app actions exist with their accelerators; preferences and about open their windows;
+ * the style setting reaches the style manager */
+static void
+test_application (void)
+{
+  g_autoptr(MsApplication) app = ms_application_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) accels = NULL;
+  GSettings *settings;
+  GtkWindow *w;
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  settings = ms_application_get_settings (app);
+  g_assert_nonnull (settings);
+  g_assert_false (ms_application_get_autostart (app));
+
+  for (guint i = 0; i < 4; i++)
+    {
+      static const char * const names[] = { "quit", "about", "preferences", "shortcuts" };
+
+      g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), names[i]));
+    }
+  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "app.quit");
+  g_assert_cmpstr (accels[0], ==, "<Control>q");
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  w = find_toplevel (ADW_TYPE_PREFERENCES_WINDOW);
+  g_assert_nonnull (w);
+  gtk_window_destroy (w);
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+  w = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
+  g_assert_nonnull (w);
+  g_assert_nonnull (strstr (adw_about_window_get_version (ADW_ABOUT_WINDOW (w)), PACKAGE_VERSION));
+  g_assert_cmpint (adw_about_window_get_license_type (ADW_ABOUT_WINDOW (w)), ==,
+                   GTK_LICENSE_GPL_3_0);
+  gtk_window_destroy (w);
+
+  g_settings_set_string (settings, "color-scheme", "dark");
+  g_assert_cmpint (adw_style_manager_get_color_scheme (adw_style_manager_get_default ()), ==,
+                   ADW_COLOR_SCHEME_FORCE_DARK);
+  g_settings_set_string (settings, "color-scheme", "system");
+  g_assert_cmpint (adw_style_manager_get_color_scheme (adw_style_manager_get_default ()), ==,
+                   ADW_COLOR_SCHEME_DEFAULT);
+}
+
+/* The window opens at the stored size */
+static void
+test_window_size (void)
+{
+  g_autoptr(GSettings) settings = test_settings ();
+  MsWindow *window;
+  int width, height;
+
+  g_settings_set_int (settings, "window-width", 900);
+  g_settings_set_int (settings, "window-height", 700);
+  window = new_ring8_window ();
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  g_assert_cmpint (width, ==, 900);
+  g_assert_cmpint (height, ==, 700);
+  g_settings_reset (settings, "window-width");
+  g_settings_reset (settings, "window-height");
+  destroy_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -511,6 +596,8 @@ main (int   argc,
   g_test_add_func ("/ui/window/presenter", test_window_presenter);
   g_test_add_func ("/ui/window/shortcuts", test_window_shortcuts);
   g_test_add_func ("/ui/window/pause-on-collapse", test_window_pause_on_collapse);
+  g_test_add_func ("/ui/window/size", test_window_size);
+  g_test_add_func ("/ui/application", test_application);
   g_test_add_func ("/ui/window/screenshot", test_window_screenshot);
   return g_test_run ();
 }
