@@ -152,6 +152,7 @@ ms_class_histogram_class_init (MsClassHistogramClass *klass)
   object_class->get_property = ms_class_histogram_get_property;
   object_class->set_property = ms_class_histogram_set_property;
   widget_class->snapshot = ms_class_histogram_snapshot;
+  widget_class->css_changed = ms_view_css_changed;
 
   properties[PROP_PRESENTER] =
     g_param_spec_boolean ("presenter", NULL, NULL, FALSE,

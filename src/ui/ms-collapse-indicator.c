@@ -226,6 +226,7 @@ ms_collapse_indicator_class_init (MsCollapseIndicatorClass *klass)
   object_class->get_property = ms_collapse_indicator_get_property;
   object_class->set_property = ms_collapse_indicator_set_property;
   widget_class->snapshot = ms_collapse_indicator_snapshot;
+  widget_class->css_changed = ms_view_css_changed;
   widget_class->measure = ms_collapse_indicator_measure;
 
   /* MsCollapseState (no GEnum type in the GLib-only metrics library) */

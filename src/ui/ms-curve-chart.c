@@ -286,6 +286,7 @@ ms_curve_chart_class_init (MsCurveChartClass *klass)
   object_class->get_property = ms_curve_chart_get_property;
   object_class->set_property = ms_curve_chart_set_property;
   widget_class->snapshot = ms_curve_chart_snapshot;
+  widget_class->css_changed = ms_view_css_changed;
 
   properties[PROP_KIND] =
     g_param_spec_enum ("kind", NULL, NULL, MS_TYPE_CURVE_KIND, MS_CURVE_LOSS,

@@ -160,6 +160,7 @@ ms_sample_grid_class_init (MsSampleGridClass *klass)
   object_class->get_property = ms_sample_grid_get_property;
   object_class->set_property = ms_sample_grid_set_property;
   widget_class->snapshot = ms_sample_grid_snapshot;
+  widget_class->css_changed = ms_view_css_changed;
 
   properties[PROP_SHOW_LABELS] =
     g_param_spec_boolean ("show-labels", NULL, NULL, FALSE,

@@ -138,6 +138,7 @@ ms_scatter_view_class_init (MsScatterViewClass *klass)
   object_class->get_property = ms_scatter_view_get_property;
   object_class->set_property = ms_scatter_view_set_property;
   widget_class->snapshot = ms_scatter_view_snapshot;
+  widget_class->css_changed = ms_view_css_changed;
 
   properties[PROP_PRESENTER] =
     g_param_spec_boolean ("presenter", NULL, NULL, FALSE,

@@ -34,17 +34,42 @@ ms_curve_kind_get_type (void)
   return type_id;
 }
 
+static gboolean
+widget_is_dark (GtkWidget *widget)
+{
+  GdkRGBA fg;
+
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
+  return 0.2126 * fg.red + 0.7152 * fg.green + 0.0722 * fg.blue > 0.5;
+}
+
 void
 ms_view_style_init (GtkWidget   *widget,
                     gboolean     presenter,
                     MsPlotStyle *style)
 {
-  GdkRGBA fg;
-  double luminance;
+  ms_plot_style_init (style, widget_is_dark (widget), presenter);
+}
 
-  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
-  luminance = 0.2126 * fg.red + 0.7152 * fg.green + 0.0722 * fg.blue;
-  ms_plot_style_init (style, luminance > 0.5, presenter);
+void
+ms_view_css_changed (GtkWidget         *widget,
+                     GtkCssStyleChange *change)
+{
+  static GQuark dark_quark;
+  int dark, before;
+
+  if (G_UNLIKELY (dark_quark == 0))
+    dark_quark = g_quark_from_static_string ("ms-view-dark");
+
+  GTK_WIDGET_CLASS (g_type_class_peek (GTK_TYPE_WIDGET))->css_changed (widget, change);
+
+  dark = widget_is_dark (widget) ? 2 : 1;
+  before = GPOINTER_TO_INT (g_object_get_qdata (G_OBJECT (widget), dark_quark));
+  if (dark != before)
+    {
+      g_object_set_qdata (G_OBJECT (widget), dark_quark, GINT_TO_POINTER (dark));
+      gtk_widget_queue_draw (widget);
+    }
 }
 
 cairo_t *

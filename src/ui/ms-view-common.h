@@ -22,6 +22,11 @@ void     ms_view_style_init       (GtkWidget   *widget,
                                    gboolean     presenter,
                                    MsPlotStyle *style);
 
+/* A css_changed vfunc for the views: chains up and redraws only when the style switched
+ * between light and dark (hover and focus changes do not redraw the plot) */
+void     ms_view_css_changed      (GtkWidget         *widget,
+                                   GtkCssStyleChange *change);
+
 /* Appends one Cairo node covering @widget and returns its context (the caller draws and
  * cairo_destroy()s it); NULL when the widget has no size. */
 cairo_t *ms_view_begin_cairo      (GtkWidget   *widget,
