@@ -884,8 +884,8 @@ read_file (MsCheckpoint  *ck,
   l->eval_every = dec_i32 (&d);
   l->next_id = dec_u32 (&d);
   l->fed = dec_evaluations (&d);
-  if (!d.ok || d.left != 0 || l->iteration < 0 || l->eval_every < 1 || l->eval_every > 1000000
-      || !sorted_by_iteration (l->fed, G_STRUCT_OFFSET (MsSessionEvaluation, iteration)))
+  /* (the detector's inputs need not be in order: a restore goes back) */
+  if (!d.ok || d.left != 0 || l->iteration < 0 || l->eval_every < 1 || l->eval_every > 1000000)
     return damaged (error, _("trainer data"));
 
   if (!blob (ck, "history", &d, error))

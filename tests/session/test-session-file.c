@@ -1,0 +1,555 @@
+/* test-session-file.c: session files, saved and brought back
+ *
+ * Copyright 2026 The ModeScope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * ring8 with the mlp architecture on the default main context, one session at a time (the
+ * engine's thread pool is process-wide); one engine thread so runs repeat bit for bit.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <glib/gstdio.h>
+
+#include "ms-checkpoint.h"
+#include "ms-parallel.h"
+#include "ms-session.h"
+#include "ms-test-util.h"
+
+#define WAIT_SECONDS 60
+
+static char *tmpdir;
+
+static void
+settings_for_test (MsSessionSettings *s)
+{
+  ms_session_settings_init (s, "ring8", MS_LOSS_NSGAN);
+  s->seed = 7;
+  s->eval_every = 10;
+  s->eval_samples = 200;
+  s->grid_size = 16;
+  s->start_paused = TRUE;
+}
+
+static MsSession *
+new_session (void)
+{
+  g_autoptr(GError) error = NULL;
+  MsSessionSettings s;
+  MsSession *session;
+
+  settings_for_test (&s);
+  session = ms_session_new (&s, &error);
+  ms_session_settings_clear (&s);
+  g_assert_no_error (error);
+  return session;
+}
+
+typedef gboolean (*Predicate) (MsSession *session, gpointer data);
+
+static void
+wait_for (MsSession  *session,
+          Predicate   predicate,
+          gpointer    data,
+          const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+  while (!predicate (session, data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for %s (iteration %" G_GINT64_FORMAT ")", what,
+                 ms_session_get_iteration (session));
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+}
+
+static gboolean
+paused_at (MsSession *session,
+           gpointer   data)
+{
+  MsFrame *f = ms_session_get_frame (session);
+
+  return f != NULL && f->paused && ms_session_get_paused (session)
+         && f->iteration == *(gint64 *) data;
+}
+
+/* Runs until @iteration (a scheduled pause) and waits there */
+static void
+run_to (MsSession *session,
+        gint64     iteration)
+{
+  ms_session_schedule (session, iteration, ms_session_command_new_pause ());
+  ms_session_resume (session);
+  wait_for (session, paused_at, &iteration, "a pause");
+}
+
+static gboolean
+has_frame (MsSession *session,
+           gpointer   data)
+{
+  return ms_session_get_frame (session) != NULL;
+}
+
+static gboolean
+has_branch (MsSession *session,
+            gpointer   data)
+{
+  return ms_session_get_n_branches (session) > 0;
+}
+
+static gboolean
+has_snapshot (MsSession *session,
+              gpointer   data)
+{
+  return ms_session_get_snapshot (session, GPOINTER_TO_UINT (data)) != NULL;
+}
+
+static GBytes *
+take_snapshot (MsSession *session,
+               guint     *id_out)
+{
+  guint id = ms_session_snapshot (session);
+
+  wait_for (session, has_snapshot, GUINT_TO_POINTER (id), "a snapshot");
+  if (id_out != NULL)
+    *id_out = id;
+  return g_bytes_ref (ms_session_get_snapshot (session, id));
+}
+
+static char *
+tmp_path (const char *name)
+{
+  return g_build_filename (tmpdir, name, NULL);
+}
+
+static void
+save (MsSession  *session,
+      const char *path)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ms_session_save_file (session, path, &error));
+  g_assert_no_error (error);
+}
+
+static MsSession *
+load (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  MsSession *session = ms_session_new_from_file (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (session);
+  return session;
+}
+
+static void
+assert_evaluations_equal (MsSession *a,
+                          MsSession *b)
+{
+  guint na = 0, nb = 0;
+  const MsSessionEvaluation *ea = ms_session_get_evaluations (a, &na);
+  const MsSessionEvaluation *eb = ms_session_get_evaluations (b, &nb);
+
+  g_assert_cmpuint (na, ==, nb);
+  g_assert_cmpuint (na, >, 0);
+  for (guint i = 0; i < na; i++)
+    {
+      g_assert_cmpint (ea[i].iteration, ==, eb[i].iteration);
+      g_assert_cmpfloat (ea[i].loss_d, ==, eb[i].loss_d);
+      g_assert_cmpfloat (ea[i].evaluation.hq_fraction, ==, eb[i].evaluation.hq_fraction);
+      g_assert_cmpint (ea[i].evaluation.modes_covered, ==, eb[i].evaluation.modes_covered);
+      g_assert_cmpint (ea[i].collapse_state, ==, eb[i].collapse_state);
+      g_assert_cmpstr (ea[i].evaluation.reason, ==, eb[i].evaluation.reason);
+    }
+}
+
+/* Saved at 20 and continued to 40 in a new session: the same bytes as the straight run */
+static void
+test_file_continue_bit_identical (void)
+{
+  g_autofree char *path = tmp_path ("continue.msrun");
+  g_autoptr(GBytes) straight = NULL;
+  g_autoptr(GBytes) saved_then = NULL;
+  g_autoptr(GBytes) resumed = NULL;
+  MsSession *a, *b, *c;
+  MsFrame *f;
+
+  /* the straight run */
+  c = new_session ();
+  run_to (c, 40);
+  straight = take_snapshot (c, NULL);
+
+  /* the same run, saved on the way (saving must not disturb it) */
+  a = new_session ();
+  run_to (a, 25);
+  save (a, path);
+  run_to (a, 40);
+  saved_then = take_snapshot (a, NULL);
+  g_assert_true (g_bytes_equal (straight, saved_then));
+
+  /* and brought back from the file */
+  b = load (path);
+  wait_for (b, has_frame, NULL, "the first frame");
+  f = ms_session_get_frame (b);
+  g_assert_cmpint (f->iteration, ==, 25);
+  g_assert_true (f->paused);
+  g_assert_cmpint (f->settings.seed, ==, 7);
+  g_assert_cmpint (f->settings.eval_every, ==, 10);
+  run_to (b, 40);
+  resumed = take_snapshot (b, NULL);
+  g_assert_true (g_bytes_equal (straight, resumed));
+  /* the evaluations (and the collapse detector's states) continue as they would have (the
+   * pause at 25 evaluated there, which the straight run did not) */
+  assert_evaluations_equal (a, b);
+  g_assert_finalize_object (a);
+  g_assert_finalize_object (b);
+  g_assert_finalize_object (c);
+}
+
+static const MsSessionEvent *
+find_event (MsSession          *session,
+            MsSessionEventKind  kind)
+{
+  for (guint i = 0; i < ms_session_get_n_events (session); i++)
+    if (ms_session_get_event (session, i)->kind == kind)
+      return ms_session_get_event (session, i);
+  return NULL;
+}
+
+/* The curve, events, branches, snapshots and notes come back */
+static void
+test_file_history (void)
+{
+  g_autofree char *path = tmp_path ("history.msrun");
+  g_autoptr(GBytes) snap = NULL;
+  MsSession *a, *b;
+  guint id = 0, na = 0, nb = 0, n_events_a;
+  const MsCurvePoint *pa, *pb;
+  gint64 fork = -1;
+  guint n_branch = 0;
+
+  a = new_session ();
+  run_to (a, 10);
+  snap = take_snapshot (a, &id);
+  ms_session_push (a, ms_session_command_new_set_lr (TRUE, 1e-3));
+  run_to (a, 20);
+  ms_session_restore (a, id);               /* back to 10: 11..20 becomes a branch */
+  wait_for (a, has_branch, NULL, "a branch");
+  run_to (a, 15);
+  ms_session_set_note (a, "cli.schedule", "30:lr=1e-3");
+  save (a, path);
+  pa = ms_session_get_curve (a, &na);
+  n_events_a = ms_session_get_n_events (a);
+
+  b = load (path);
+  wait_for (b, has_frame, NULL, "the first frame");
+  pb = ms_session_get_curve (b, &nb);
+  g_assert_cmpuint (na, ==, 15);
+  g_assert_cmpuint (nb, ==, na);
+  g_assert_cmpmem (pa, na * sizeof *pa, pb, nb * sizeof *pb);
+  /* every event, then the one saying where it came from */
+  g_assert_cmpuint (ms_session_get_n_events (b), ==, n_events_a + 1);
+  for (guint i = 0; i < n_events_a; i++)
+    {
+      g_assert_cmpint (ms_session_get_event (a, i)->kind, ==, ms_session_get_event (b, i)->kind);
+      g_assert_cmpstr (ms_session_get_event (a, i)->label, ==, ms_session_get_event (b, i)->label);
+    }
+  g_assert_nonnull (strstr (ms_session_get_event (b, n_events_a)->label, "continued from"));
+  g_assert_nonnull (find_event (b, MS_SESSION_EVENT_LR));
+  /* the branch the restore cut */
+  g_assert_cmpuint (ms_session_get_n_branches (b), ==, 1);
+  ms_session_get_branch (b, 0, &n_branch, &fork);
+  g_assert_cmpint (fork, ==, 10);
+  g_assert_cmpuint (n_branch, ==, 20);
+  /* the user snapshot, which can still be restored */
+  g_assert_true (g_bytes_equal (ms_session_get_snapshot (b, id), snap));
+  g_assert_cmpstr (ms_session_get_note (b, "cli.schedule"), ==, "30:lr=1e-3");
+  assert_evaluations_equal (a, b);
+  ms_session_restore (b, id);
+  {
+    gint64 ten = 10;
+
+    wait_for (b, paused_at, &ten, "the restore");
+  }
+  g_assert_cmpuint (ms_session_get_n_branches (b), ==, 2);
+  /* a new snapshot gets a new id */
+  {
+    guint id2 = 0;
+    g_autoptr(GBytes) snap2 = take_snapshot (b, &id2);
+
+    g_assert_cmpuint (id2, >, id);
+  }
+  g_assert_finalize_object (a);
+  g_assert_finalize_object (b);
+}
+
+static void
+assert_load_fails (const char *path,
+                   const char *what)
+{
+  g_autoptr(GError) error = NULL;
+  MsSession *session = ms_session_new_from_file (path, &error);
+
+  g_assert_null (session);
+  g_assert_nonnull (error);
+  g_test_message ("%s: %s", what, error->message);
+  g_assert_nonnull (strstr (error->message, path));
+}
+
+/* Damaged, truncated, empty, foreign and missing files: a GError, never a crash */
+static void
+test_file_damaged (void)
+{
+  g_autofree char *path = tmp_path ("good.msrun");
+  g_autofree char *bad = tmp_path ("bad.msrun");
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  MsSession *a;
+
+  a = new_session ();
+  run_to (a, 10);
+  save (a, path);
+  g_assert_finalize_object (a);
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+
+  /* cut at many places */
+  for (gsize cut = 0; cut < len; cut += MAX (len / 23, 1))
+    {
+      g_assert_true (g_file_set_contents (bad, contents, (gssize) cut, NULL));
+      assert_load_fails (bad, "truncated");
+    }
+  /* one flipped byte at many places */
+  for (gsize at = 0; at < len; at += MAX (len / 31, 1))
+    {
+      contents[at] ^= 0x20;
+      g_assert_true (g_file_set_contents (bad, contents, (gssize) len, NULL));
+      contents[at] ^= 0x20;
+      assert_load_fails (bad, "flipped byte");
+    }
+  g_assert_true (g_file_set_contents (bad, "", 0, NULL));
+  assert_load_fails (bad, "empty");
+  g_assert_true (g_file_set_contents (bad, "hello, not a session\n", -1, NULL));
+  assert_load_fails (bad, "text");
+  {
+    /* a valid ModeScope checkpoint that is not a session file */
+    g_autoptr(MsCheckpointWriter) w = ms_checkpoint_writer_new ();
+    g_autoptr(GError) error = NULL;
+
+    ms_checkpoint_writer_add_string (w, "hello", "world");
+    g_assert_true (ms_checkpoint_writer_save (w, bad, &error));
+    assert_load_fails (bad, "other checkpoint");
+  }
+  {
+    g_autofree char *missing = tmp_path ("no-such-file.msrun");
+
+    assert_load_fails (missing, "missing");
+  }
+  /* the good file still loads */
+  a = load (path);
+  g_assert_finalize_object (a);
+}
+
+/* A copy of @path's container with section @victim's payload changed by @mutate */
+static void
+rewrite (const char *path,
+         const char *out,
+         const char *victim,
+         gsize       at,
+         int         how)   /* 0: byte to 0xff, 1: cut the payload at @at, 2: byte + 1 */
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MsCheckpoint) ck = ms_checkpoint_load (path, &error);
+  g_autoptr(MsCheckpointWriter) w = ms_checkpoint_writer_new ();
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < ms_checkpoint_get_n_sections (ck); i++)
+    {
+      const char *name = ms_checkpoint_get_section_name (ck, i);
+      guint32 type = ms_checkpoint_get_section_type (ck, i);
+      gsize len = 0;
+      const guint8 *p = ms_checkpoint_get (ck, name, type, &len);
+      g_autofree guint8 *copy = g_memdup2 (p, MAX (len, 1));
+
+      if (strcmp (name, victim) == 0 && len > 0)
+        {
+          at %= len;
+          if (how == 0)
+            copy[at] = 0xff;
+          else if (how == 1)
+            len = at;
+          else
+            copy[at]++;
+        }
+      ms_checkpoint_writer_add (w, name, type, copy, len);
+    }
+  g_assert_true (ms_checkpoint_writer_save (w, out, &error));
+}
+
+/* Valid containers with malformed payloads (the checksums are right): every count and
+ * length is checked before it is used, so each load fails cleanly or gives a session */
+static void
+test_file_malformed_payloads (void)
+{
+  g_autofree char *path = tmp_path ("fuzz-good.msrun");
+  g_autofree char *bad = tmp_path ("fuzz-bad.msrun");
+  const char *victims[] = { "modescope.session", "settings", "trainer", "history", "snapshots",
+                            "notes", "state" };
+  guint n_failed = 0, n_loaded = 0;
+  MsSession *a;
+
+  a = new_session ();
+  run_to (a, 10);
+  ms_session_snapshot (a);
+  run_to (a, 20);
+  ms_session_set_note (a, "k", "v");
+  save (a, path);
+  g_assert_finalize_object (a);
+
+  for (guint v = 0; v < G_N_ELEMENTS (victims); v++)
+    for (int how = 0; how < 3; how++)
+      for (gsize at = 0; at < 4000; at += 1 + at / 2 + 37 * how)
+        {
+          g_autoptr(GError) error = NULL;
+          MsSession *s;
+
+          rewrite (path, bad, victims[v], at, how);
+          s = ms_session_new_from_file (bad, &error);
+          if (s == NULL)
+            {
+              g_assert_nonnull (error);
+              n_failed++;
+            }
+          else
+            {
+              g_assert_no_error (error);
+              n_loaded++;
+              g_assert_finalize_object (s);
+            }
+        }
+  g_test_message ("%u malformed files refused, %u loaded", n_failed, n_loaded);
+  g_assert_cmpuint (n_failed, >, 0);
+}
+
+/* A save that cannot be written fails and leaves the earlier file as it was */
+static void
+test_file_save_fails (void)
+{
+  g_autofree char *path = tmp_path ("keep.msrun");
+  g_autofree char *missing = g_build_filename (tmpdir, "no", "such", "dir", "x.msrun", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gsize len_before = 0, len_after = 0;
+  g_autoptr(GError) error = NULL;
+  struct rlimit old_limit, limit;
+  MsSession *a;
+
+  a = new_session ();
+  run_to (a, 10);
+  g_assert_false (ms_session_save_file (a, missing, &error));
+  g_assert_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, missing));
+  g_clear_error (&error);
+
+  save (a, path);
+  g_assert_true (g_file_get_contents (path, &before, &len_before, NULL));
+  run_to (a, 20);
+  /* A file size limit makes every write fail, even for root (who ignores read-only folders) */
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &old_limit), ==, 0);
+  limit = old_limit;
+  limit.rlim_cur = 4096;
+  signal (SIGXFSZ, SIG_IGN);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
+  g_assert_false (ms_session_save_file (a, path, &error));
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &old_limit), ==, 0);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_file_get_contents (path, &after, &len_after, NULL));
+  g_assert_cmpmem (before, len_before, after, len_after);
+  g_assert_finalize_object (a);
+  /* and it still loads, at the iteration it was saved */
+  a = load (path);
+  wait_for (a, has_frame, NULL, "the first frame");
+  g_assert_cmpint (ms_session_get_iteration (a), ==, 10);
+  g_assert_finalize_object (a);
+}
+
+static void
+saved_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      data)
+{
+  GError **error = data;
+
+  g_assert_true (ms_session_save_file_finish (MS_SESSION (object), result, error)
+                 || *error != NULL);
+  if (*error == NULL)
+    *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "done");   /* a marker */
+}
+
+static gboolean
+saved (MsSession *session,
+       gpointer   data)
+{
+  return *(GError **) data != NULL;
+}
+
+/* The window's variant, while training runs */
+static void
+test_file_save_async (void)
+{
+  g_autofree char *path = tmp_path ("async.msrun");
+  g_autoptr(GError) error = NULL;
+  MsSession *a, *b;
+  MsFrame *f;
+
+  a = new_session ();
+  ms_session_resume (a);
+  ms_session_save_file_async (a, path, NULL, saved_cb, &error);
+  wait_for (a, saved, &error, "the save");
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);   /* the marker: no error */
+  ms_session_pause (a);
+  g_assert_finalize_object (a);
+
+  b = load (path);
+  wait_for (b, has_frame, NULL, "the first frame");
+  f = ms_session_get_frame (b);
+  g_assert_true (f->paused);
+  /* the history ends where the state was taken */
+  {
+    guint n = 0;
+    const MsCurvePoint *p = ms_session_get_curve (b, &n);
+
+    g_assert_cmpuint (n, ==, (guint) f->iteration);
+    if (n > 0)
+      g_assert_cmpint (p[n - 1].iteration, ==, f->iteration);
+  }
+  g_assert_finalize_object (b);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  ms_parallel_set_threads (1);
+  tmpdir = ms_test_make_tmpdir ("modescope-session-file");
+  g_test_add_func ("/session-file/continue-bit-identical", test_file_continue_bit_identical);
+  g_test_add_func ("/session-file/history", test_file_history);
+  g_test_add_func ("/session-file/damaged", test_file_damaged);
+  g_test_add_func ("/session-file/malformed-payloads", test_file_malformed_payloads);
+  g_test_add_func ("/session-file/save-fails", test_file_save_fails);
+  g_test_add_func ("/session-file/save-async", test_file_save_async);
+  status = g_test_run ();
+  ms_test_rm_rf (tmpdir);
+  g_free (tmpdir);
+  return status;
+}
