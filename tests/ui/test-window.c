@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "ms-application.h"
+#include "ms-help-page.h"
 #include "ms-window-private.h"
 
 #define WAIT_SECONDS 60
@@ -495,6 +496,14 @@ test_window_screenshot (void)
   g_test_message ("screenshot: %s", path);
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
 
+  /* Presenter mode as the back of the classroom sees it */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.presenter", NULL));
+  spin (window, 0.5);
+  g_free (path);
+  path = g_build_filename (dir, "window-presenter.png", NULL);
+  save_screenshot (GTK_WIDGET (window), path);
+  g_test_message ("screenshot: %s", path);
+
   gtk_style_context_remove_provider_for_display (gdk_display_get_default (),
                                                  GTK_STYLE_PROVIDER (css));
   destroy_window (window);
@@ -565,6 +574,22 @@ test_application (void)
                    ADW_COLOR_SCHEME_DEFAULT);
 }
 
+/* F1 / the help button open "What is mode collapse?" */
+static void
+test_window_help (void)
+{
+  MsWindow *window = new_ring8_window ();
+  GtkWindow *help;
+
+  g_assert_null (find_toplevel (MS_TYPE_HELP_PAGE));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help", NULL));
+  help = find_toplevel (MS_TYPE_HELP_PAGE);
+  g_assert_nonnull (help);
+  g_assert_true (gtk_window_get_transient_for (help) == GTK_WINDOW (window));
+  gtk_window_destroy (help);
+  destroy_window (window);
+}
+
 /* The window opens at the stored size */
 static void
 test_window_size (void)
@@ -597,6 +622,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/shortcuts", test_window_shortcuts);
   g_test_add_func ("/ui/window/pause-on-collapse", test_window_pause_on_collapse);
   g_test_add_func ("/ui/window/size", test_window_size);
+  g_test_add_func ("/ui/window/help", test_window_help);
   g_test_add_func ("/ui/application", test_application);
   g_test_add_func ("/ui/window/screenshot", test_window_screenshot);
   return g_test_run ();
