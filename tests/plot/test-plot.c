@@ -747,8 +747,9 @@ test_write_failures (void)
   ms_test_rm_rf (dir);
 }
 
-/* Gallery: every painter to a PNG, light and dark; kept in $MS_PLOT_GALLERY when set (to look
- * at them), else in a temporary folder removed afterwards */
+/* Gallery: every painter to a PNG, light and dark, kept as artifacts to look at: in
+ * $MS_PLOT_GALLERY when set, else in <build>/tests/plot-gallery under meson test, else in a
+ * temporary folder removed afterwards */
 typedef struct
 {
   MsFrame      *frame;
@@ -794,7 +795,11 @@ paint_gallery (cairo_t *cr, double w, double h, gpointer data)
 static void
 test_gallery (void)
 {
-  const char *keep = g_getenv ("MS_PLOT_GALLERY");
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+  g_autofree char *keep = g_getenv ("MS_PLOT_GALLERY") != NULL
+                          ? g_strdup (g_getenv ("MS_PLOT_GALLERY"))
+                          : builddir != NULL ? g_build_filename (builddir, "plot-gallery", NULL)
+                          : NULL;
   g_autofree char *dir = keep != NULL ? g_strdup (keep) : ms_test_make_tmpdir ("ms-gallery");
   g_autoptr(MsFrame) images = make_image_frame (64);
   g_autoptr(MsFrame) ring = make_2d_frame (FALSE);

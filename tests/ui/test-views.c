@@ -305,6 +305,12 @@ chart_has_evaluations (gpointer data)
 }
 
 static gboolean
+has_ink (gpointer data)
+{
+  return render_ink (data) > 100;
+}
+
+static gboolean
 session_is_paused (gpointer data)
 {
   return ms_session_get_paused (data);
@@ -345,6 +351,37 @@ test_live_session (void)
 
   wait_for (chart_has_evaluations, &d, 60, "evaluated curve points");
   ms_session_pause (session);
+  wait_for (session_is_paused, session, 30, "the session to pause");
+
+  /* Hover: the tooltip says the values at the nearest iteration, and explains the chart again
+   * when the pointer leaves */
+  {
+    GtkWidget *window = gtk_window_new ();
+    g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (loss));
+    GtkEventController *motion = NULL;
+    g_autofree char *explanation = g_strdup (gtk_widget_get_tooltip_text (GTK_WIDGET (loss)));
+
+    gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (loss));
+    gtk_window_set_default_size (GTK_WINDOW (window), 600, 300);
+    gtk_window_present (GTK_WINDOW (window));
+    wait_for (has_size, loss, 10, "the chart to be mapped");
+    for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+      {
+        g_autoptr(GtkEventController) c = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_EVENT_CONTROLLER_MOTION (c))
+          motion = c;
+      }
+    g_assert_nonnull (motion);
+    g_signal_emit_by_name (motion, "motion", gtk_widget_get_width (GTK_WIDGET (loss)) / 2.0, 100.0);
+    g_assert_true (g_str_has_prefix (gtk_widget_get_tooltip_text (GTK_WIDGET (loss)), "iter "));
+    g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (GTK_WIDGET (loss)), "loss G"));
+    wait_for (has_ink, loss, 10, "the chart to draw with the hover box");
+    g_signal_emit_by_name (motion, "leave");
+    g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (loss)), ==, explanation);
+    gtk_window_set_child (GTK_WINDOW (window), NULL);
+    gtk_window_destroy (GTK_WINDOW (window));
+  }
 
   g_assert_cmpuint (ms_curve_chart_get_n_points (d.chart), >, 0);
   g_assert_cmpuint (ms_curve_chart_get_n_points (loss), >, 0);
@@ -372,7 +409,6 @@ test_live_session (void)
   g_assert_finalize_object (d.indicator);
   g_assert_finalize_object (loss);
   /* The trainer holds the session for a moment while it queues a delivery */
-  wait_for (session_is_paused, session, 30, "the session to pause");
   wait_for (session_is_ours, session, 30, "the trainer to drop its reference");
   g_assert_finalize_object (session);
 }
