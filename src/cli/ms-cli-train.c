@@ -882,12 +882,14 @@ schedule_prepare (const char       *text,
                   gint64            from,
                   gboolean          include_from,
                   gint64            iters,
+                  gboolean          saving,
                   const TrainState *start,
                   GPtrArray        *groups,
                   GError          **error)
 {
   g_autoptr(GPtrArray) schedule = NULL;
   TrainState s = *start;
+  gboolean warned = FALSE;
   guint i = 0;
 
   if (text == NULL)
@@ -910,12 +912,14 @@ schedule_prepare (const char       *text,
           if (!schedule_group ((MsScheduleEntry * const *) schedule->pdata + i, j - i, iter, &s,
                                groups, error))
             return FALSE;
-          if (iter > iters)
+          if (iter > iters && !saving && !warned)
             {
               fprintf (stderr, "modescope-cli train: warning: --schedule: the changes at "
                        "iteration %" G_GINT64_FORMAT " come after --iters %" G_GINT64_FORMAT
                        " and will not be applied\n", iter, iters);
-              /* later groups are validated but never scheduled */
+              warned = TRUE;
+              /* later groups are validated but never scheduled (--snapshot keeps them for
+               * --resume) */
             }
         }
       i = j;
@@ -1183,6 +1187,7 @@ typedef struct
   guint          n_printed;     /* evaluations printed */
   guint          n_events_seen;
   gboolean       done;
+  gint64         diverged_at;
   gboolean       diverged;
   gboolean       failed;
 } Run;
@@ -1237,6 +1242,7 @@ run_process (Run *run)
           fprintf (stderr, "modescope-cli train: training %s; try a smaller learning rate\n",
                    e->label);
           run->diverged = run->done = TRUE;
+          run->diverged_at = e->iteration;
         }
       else if (e->kind == MS_SESSION_EVENT_REJECTED)
         {
@@ -1427,8 +1433,8 @@ ms_cli_train (int    argc,
       settings.optim_g = state.opt_g;
       settings.optim_d = state.opt_d;
       schedule_text = a.schedule != NULL ? a.schedule : ms_session_get_note (session, NOTE_SCHEDULE);
-      if (!schedule_prepare (schedule_text, run.start_iter, a.schedule != NULL, a.iters, &state,
-                             groups, &error))
+      if (!schedule_prepare (schedule_text, run.start_iter, a.schedule != NULL, a.iters,
+                             a.snapshot != NULL, &state, groups, &error))
         goto usage;
       events_from_note (ms_session_get_note (session, NOTE_EVENTS), events);
       if (given.eval_every)
@@ -1442,7 +1448,8 @@ ms_cli_train (int    argc,
       state = (TrainState) { .config = settings.gan, .opt_g = settings.optim_g,
                              .opt_d = settings.optim_d };
       schedule_text = a.schedule;
-      if (!schedule_prepare (schedule_text, -1, TRUE, a.iters, &state, groups, &error))
+      if (!schedule_prepare (schedule_text, -1, TRUE, a.iters, a.snapshot != NULL, &state, groups,
+                             &error))
         goto usage;
       session = ms_session_new_sync (&settings, &error);
       if (session == NULL)
@@ -1554,7 +1561,8 @@ ms_cli_train (int    argc,
             .a = &a, .settings = &settings, .dataset = frame->settings.dataset, .arch = arch,
             .iters = a.iters, .records = records, .events = events,
             .status = run.diverged || run.failed ? "diverged" : "completed",
-            .iterations = frame->iteration, .stats = &frame->stats, .seconds = seconds,
+            .iterations = run.diverged ? run.diverged_at : frame->iteration,
+            .stats = &frame->stats, .seconds = seconds,
             .reason = frame->collapse_reason,
           };
           g_autofree char *json = format_json (&report);

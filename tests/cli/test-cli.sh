@@ -31,7 +31,7 @@ expect_usage () {
   check $? "exit $want and '$pattern' for: $*"
 }
 
-echo "1..42"
+echo "1..44"
 
 # Bad flags, values and files: a message and exit code 2, before any training
 expect_usage 2 "unknown command" nonsense
@@ -151,6 +151,18 @@ rc=$?
 [ "$rc" -eq 0 ] && grep -q '^event iter=200 what="Adam -> SGD (G and D)"$' "$tmp/out" \
   && grep -q '^train .*optimizer_g=sgd lr_g=0.01 ' "$tmp/out" && grep -q '^final iter=300 ' "$tmp/out"
 check $? "--resume with --optimizer sgd branches at the file's iteration"
+
+# A schedule's loss= brings the objective's paper defaults, unless the entry sets them
+"$cli" train --dataset ring8 --iters 20 --eval-every 10 --schedule '10:loss=wgan-clip' \
+  --snapshot "$tmp/clip.msrun" > "$tmp/out" 2> "$tmp/err" \
+  && "$cli" train --resume "$tmp/clip.msrun" --iters 20 > "$tmp/out" 2> "$tmp/err" \
+  && grep -q '^train .*loss=wgan-clip .*n_critic=5 ' "$tmp/out"
+check $? "--schedule loss=wgan-clip sets n_critic 5 (the WGAN paper's)"
+"$cli" train --dataset ring8 --iters 20 --eval-every 10 --schedule '10:n-critic=2,loss=wgan-gp' \
+  --snapshot "$tmp/gp.msrun" > "$tmp/out" 2> "$tmp/err" \
+  && "$cli" train --resume "$tmp/gp.msrun" --iters 20 > "$tmp/out" 2> "$tmp/err" \
+  && grep -q '^train .*loss=wgan-gp .*n_critic=2 ' "$tmp/out"
+check $? "--schedule n-critic=2,loss=wgan-gp keeps the entry's n_critic"
 
 # Unreadable, damaged or foreign session files: exit 2 before training
 head -c 3000 /dev/urandom > "$tmp/garbage.msrun"

@@ -49,6 +49,38 @@ test_example (void)
   g_assert_cmpfloat (entry (a, 2)->number, ==, MS_LOSS_WGAN_GP);
 }
 
+/* VEEGAN and AdaGAN keys; each entry knows which ITER:... group it was written in */
+static void
+test_remedy_keys (void)
+{
+  g_autoptr(GPtrArray) a = parse_ok ("500:veegan=on,adagan-rounds=3;100:loss=wgan-gp,n-critic=2;"
+                                     "100:veegan=OFF");
+
+  g_assert_cmpuint (a->len, ==, 5);
+  g_assert_cmpstr (entry (a, 0)->key, ==, "loss");
+  g_assert_cmpint (entry (a, 0)->entry, ==, 2);
+  g_assert_cmpint (entry (a, 1)->entry, ==, 2);
+  g_assert_cmpstr (entry (a, 2)->key, ==, "veegan");
+  g_assert_cmpfloat (entry (a, 2)->number, ==, 0);
+  g_assert_cmpint (entry (a, 2)->entry, ==, 3);
+  g_assert_cmpstr (entry (a, 3)->key, ==, "veegan");
+  g_assert_cmpfloat (entry (a, 3)->number, ==, 1);
+  g_assert_cmpint (entry (a, 3)->entry, ==, 1);
+  g_assert_cmpstr (entry (a, 4)->key, ==, "adagan-rounds");
+  g_assert_cmpfloat (entry (a, 4)->number, ==, 3);
+  {
+    g_autoptr(GError) error = NULL;
+    GPtrArray *out = NULL;
+
+    g_assert_false (ms_schedule_parse ("10:adagan-rounds=11", &out, &error));
+    g_assert_nonnull (strstr (error->message, "from 0 to 10"));
+    g_clear_error (&error);
+    g_assert_false (ms_schedule_parse ("10:veegan=maybe", &out, &error));
+    g_assert_nonnull (strstr (error->message, "on or off"));
+    g_assert_null (out);
+  }
+}
+
 static void
 test_sorted_stable (void)
 {
@@ -291,6 +323,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/schedule/example", test_example);
   g_test_add_func ("/schedule/sorted-stable", test_sorted_stable);
+  g_test_add_func ("/schedule/remedy-keys", test_remedy_keys);
   g_test_add_func ("/schedule/all-keys", test_all_keys);
   g_test_add_func ("/schedule/invalid", test_invalid);
   g_test_add_func ("/schedule/overlong", test_overlong);
