@@ -109,7 +109,11 @@ single_key_cb (GtkWidget *widget,
   GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (widget));
   const char *action = user_data;
 
-  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_TEXT_VIEW (focus)))
+  /* Text fields keep their keys; so do open menus and lists (a popover's focus is the
+   * window's).  Elsewhere Space is play/pause as in a media player: a focused button, switch
+   * or row is activated with Enter. */
+  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_TEXT_VIEW (focus)
+                        || gtk_widget_get_ancestor (focus, GTK_TYPE_POPOVER) != NULL))
     return FALSE;
   if (!gtk_widget_activate_action (widget, action, NULL))
     return FALSE;

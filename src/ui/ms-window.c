@@ -441,6 +441,22 @@ ms_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (ms_window_parent_class)->close_request (window);
 }
 
+/* Dropping a folder of IDX files trains on it (the control panel checks it first) */
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         MsWindow      *self)
+{
+  GFile *file = g_value_get_object (value);
+
+  if (file == NULL || self->control_panel == NULL)
+    return FALSE;
+  ms_control_panel_open_folder (MS_CONTROL_PANEL (self->control_panel), file);
+  return TRUE;
+}
+
 /* Construction ------------------------------------------------------------------------- */
 
 static MsWindow *
@@ -655,8 +671,14 @@ ms_window_class_init (MsWindowClass *klass)
 static void
 ms_window_init (MsWindow *self)
 {
+  GtkDropTarget *drop;
+
   gtk_widget_init_template (GTK_WIDGET (self));
   _ms_window_init_shortcuts (self);
+
+  drop = gtk_drop_target_new (G_TYPE_FILE, GDK_ACTION_COPY);
+  g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->sidebar_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Training Controls"), -1);
