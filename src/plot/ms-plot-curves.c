@@ -573,7 +573,9 @@ compute_layout (MsPlotCurves      *self,
 
   l->row_h = ceil (_ms_plot_font_px (style, MS_PLOT_FONT_SMALL) * 1.35);
   l->title_h = ceil (fs * 1.7);
+  /* Event labels take at most a quarter of the height; crowded labels are left out */
   l->event_rows = self->events->len > 0 ? MIN (MAX_EVENT_ROWS, (int) self->events->len) : 0;
+  l->event_rows = MIN (l->event_rows, MAX (1, (int) (height * 0.25 / l->row_h)));
   l->events_h = l->event_rows * l->row_h;
   l->px = ceil (tick_w + fs * 0.8);
   l->py = l->title_h + l->events_h + fs * 0.3;
@@ -870,17 +872,17 @@ ms_plot_curves_draw (MsPlotCurves      *self,
   else
     colours[0] = colours[1] = style->series[MS_PLOT_SERIES_METRIC];
 
-  /* Title and legend */
-  _ms_plot_font (cr, style, MS_PLOT_FONT_NORMAL, TRUE);
-  _ms_plot_set_color (cr, style->foreground);
-  title = _ms_plot_elide (cr, kind_title (self->kind), width * 0.6);
-  _ms_plot_text (cr, fs * 0.2, l.title_h / 2, 0, 0.5, title);
+  /* Title left, legend right; the title gets what the legend leaves */
   {
-    double x = width - fs * 0.5;
+    double x = width - fs * 0.5, legend_w = 0, title_w;
     const char *names[3] = { NULL, NULL, NULL };
     MsPlotColor cols[3];
     gboolean dashed[3] = { FALSE, FALSE, FALSE }, band[3] = { FALSE, FALSE, FALSE };
     int count = 0;
+    g_autofree char *full = self->log_y && self->has_data
+                            /* TRANSLATORS: a chart's title when its y axis is logarithmic */
+                            ? g_strdup_printf (_("%s, log scale"), kind_title (self->kind))
+                            : g_strdup (kind_title (self->kind));
 
     if (self->kind == MS_CURVE_LOSS)
       {
@@ -904,13 +906,24 @@ ms_plot_curves_draw (MsPlotCurves      *self,
         names[count] = _("earlier branch"), cols[count] = style->muted;
         count++;
       }
+
+    _ms_plot_font (cr, style, MS_PLOT_FONT_SMALL, FALSE);
+    for (int i = 0; i < count; i++)
+      legend_w += _ms_plot_text_width (cr, names[i]) + fs * 2.7;
+
+    _ms_plot_font (cr, style, MS_PLOT_FONT_NORMAL, TRUE);
+    _ms_plot_set_color (cr, style->foreground);
+    title = _ms_plot_elide (cr, full, MAX (width * 0.45, width - legend_w - fs * 1.5));
+    title_w = _ms_plot_text_width (cr, title);
+    _ms_plot_text (cr, fs * 0.2, l.title_h / 2, 0, 0.5, title);
+
     _ms_plot_font (cr, style, MS_PLOT_FONT_SMALL, FALSE);
     for (int i = count - 1; i >= 0; i--)
       {
         double tw = _ms_plot_text_width (cr, names[i]);
 
         x -= tw;
-        if (x - fs * 2 < _ms_plot_text_width (cr, title) + fs)
+        if (x - fs * 2 < title_w + fs)
           break;
         _ms_plot_set_color (cr, style->foreground);
         _ms_plot_text (cr, x, l.title_h / 2, 0, 0.5, names[i]);
@@ -964,11 +977,6 @@ ms_plot_curves_draw (MsPlotCurves      *self,
       cairo_stroke (cr);
       _ms_plot_set_color (cr, style->foreground);
       _ms_plot_text (cr, l.px - fs * 0.35, y, 1, 0.5, t);
-    }
-  if (self->log_y)
-    {
-      _ms_plot_set_color (cr, style->muted);
-      _ms_plot_text (cr, l.px + fs * 0.3, l.py + fs * 0.1, 0, 0, _("log scale"));
     }
 
   /* x ticks: iterations */

@@ -813,10 +813,12 @@ test_gallery (void)
   static const char *kinds[] = { "kl", "is", "loss", "modes" };
 
   g_mkdir_with_parents (dir, 0755);
-  for (int dark = 0; dark <= 1; dark++)
+  for (int mode = 0; mode < 3; mode++)   /* light, dark, presenter (light) */
     for (int which = 0; which < 8; which++)
       {
-        Gallery g = { which == 3 ? ring : images, NULL, p, 300, dark, FALSE, which };
+        gboolean dark = mode == 1;
+        Gallery g = { which == 3 ? ring : images, NULL, p, 300, dark, mode == 2, which };
+        const char *suffix = mode == 0 ? "light" : mode == 1 ? "dark" : "presenter";
         g_autofree char *name = NULL;
         g_autofree char *path = NULL;
         g_autoptr(GError) error = NULL;
@@ -828,7 +830,7 @@ test_gallery (void)
             ms_plot_curves_update (g.curves, p, 300, events, G_N_ELEMENTS (events), images);
             g.which = 2;
             h = 240;
-            name = g_strdup_printf ("curve-%s-%s.png", kinds[which - 4], dark ? "dark" : "light");
+            name = g_strdup_printf ("curve-%s-%s.png", kinds[which - 4], suffix);
           }
         else
           {
@@ -838,17 +840,17 @@ test_gallery (void)
               {
                 g.which = 4;
                 h = 90;
-                name = g_strdup_printf ("collapse-%s.png", dark ? "dark" : "light");
+                name = g_strdup_printf ("collapse-%s.png", suffix);
               }
             else
-              name = g_strdup_printf ("%s-%s.png", names[which], dark ? "dark" : "light");
+              name = g_strdup_printf ("%s-%s.png", names[which], suffix);
           }
         path = g_build_filename (dir, name, NULL);
         g_assert_true (ms_plot_write (path, "png", w, h, paint_gallery, &g, &error));
         g_assert_no_error (error);
         g_clear_pointer (&g.curves, ms_plot_curves_free);
       }
-  g_assert_cmpuint (count_entries (dir), >=, 16);
+  g_assert_cmpuint (count_entries (dir), >=, 24);
   if (keep == NULL)
     ms_test_rm_rf (dir);
 }
