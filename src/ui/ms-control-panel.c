@@ -25,7 +25,7 @@
 #include "ms-draw-distribution.h"
 #include "ms-source.h"
 
-#define MAX_PUSHED 64     /* ids of our recent commands, to recognise their rejections */
+#define PENDING_TIMEOUT_US (5 * G_USEC_PER_SEC)   /* stop waiting for an unanswered command */
 #define LR_MIN     1e-8
 #define LR_MAX     10.0
 
@@ -72,8 +72,10 @@ struct _MsControlPanel
   MsSessionSettings    last;
   gboolean             have_last;
   guint                last_run;
-  guint                pushed[MAX_PUSHED];
-  guint                n_pushed;
+  GArray              *pending;         /* ids of our commands the session has not applied */
+  GArray              *pending_runs;    /* ids of our new_run commands, likewise */
+  gint64               pending_since;
+  guint                seen_events;     /* session events already looked at */
 
   /* Committed */
   MsGanConfig          gan;
@@ -86,6 +88,7 @@ struct _MsControlPanel
   guint                arch;            /* index into arch_ids */
   guint                seed;
   int                  pack;
+  int                  eval_every;
 
   /* Waiting for the new-run confirmation */
   char                *pending_folder;
@@ -264,9 +267,12 @@ set_message (MsControlPanel *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
 }
 
+/* Pushes @command (transfer full) and remembers it until the session says it applied or
+ * rejected it: until then frames are not followed, since they may predate it. */
 static guint
-push (MsControlPanel   *self,
-      MsSessionCommand *command)
+push_full (MsControlPanel   *self,
+           MsSessionCommand *command,
+           gboolean          new_run)
 {
   guint id;
 
@@ -276,17 +282,29 @@ push (MsControlPanel   *self,
       return 0;
     }
   id = ms_session_push (self->session, command);
-  self->pushed[self->n_pushed++ % MAX_PUSHED] = id;
+  if (self->pending->len == 0 && self->pending_runs->len == 0)
+    self->pending_since = g_get_monotonic_time ();
+  g_array_append_val (new_run ? self->pending_runs : self->pending, id);
   return id;
 }
 
-static gboolean
-pushed_by_us (MsControlPanel *self,
-              guint           id)
+static guint
+push (MsControlPanel   *self,
+      MsSessionCommand *command)
 {
-  for (guint i = 0; i < MIN (self->n_pushed, MAX_PUSHED); i++)
-    if (self->pushed[i] == id)
-      return TRUE;
+  return push_full (self, command, FALSE);
+}
+
+static gboolean
+array_remove_id (GArray *array,
+                 guint   id)
+{
+  for (guint i = 0; i < array->len; i++)
+    if (g_array_index (array, guint, i) == id)
+      {
+        g_array_remove_index (array, i);
+        return TRUE;
+      }
   return FALSE;
 }
 
@@ -836,6 +854,7 @@ load_from_settings (MsControlPanel *self)
   self->pack = s.pack;
   gtk_spin_button_set_value (self->seed_spin, (double) s.seed);
   gtk_spin_button_set_value (self->pack_spin, s.pack);
+  self->eval_every = s.eval_every;
   gtk_spin_button_set_value (self->eval_every_spin, s.eval_every);
   gtk_spin_button_set_value (self->eval_samples_spin, s.eval_samples);
   self->syncing--;
@@ -1104,8 +1123,9 @@ on_eval_every_changed (GtkSpinButton  *spin,
 {
   int k = gtk_spin_button_get_value_as_int (spin);
 
-  if (self->syncing)
+  if (self->syncing || k == self->eval_every)
     return;
+  self->eval_every = k;
   put_int (self, "eval-every", k);
   push (self, ms_session_command_new_set_eval_every (k));
 }
@@ -1204,7 +1224,7 @@ start_new_run (MsControlPanel *self)
       s.snapshot_every = frame->settings.snapshot_every;
     }
   s.start_paused = ms_session_get_paused (self->session);
-  push (self, ms_session_command_new_new_run (&s));
+  push_full (self, ms_session_command_new_new_run (&s), TRUE);
   ms_session_settings_clear (&s);
 }
 
@@ -1625,6 +1645,7 @@ draw_row_activated_cb (MsControlPanel *self)
   gtk_window_set_child (GTK_WINDOW (window), box);
 
   g_object_set_data (G_OBJECT (use), "ms-draw", draw);
+  g_object_set_data (G_OBJECT (draw), "ms-use-button", use);   /* for tests */
   g_object_bind_property_full (draw, "n-points", use, "sensitive", G_BINDING_SYNC_CREATE,
                                n_points_to_sensitive, NULL, NULL, NULL);
   g_signal_connect_object (use, "clicked", G_CALLBACK (on_draw_use), self, 0);
@@ -1652,14 +1673,32 @@ sync_from_frame (MsControlPanel *self,
   const MsSessionSettings *s = &frame->settings;
   const MsSessionSettings *p = self->have_last ? &self->last : NULL;
   gboolean new_run = p == NULL || frame->run != self->last_run;
+  guint n_events = self->session != NULL ? ms_session_get_n_events (self->session) : 0;
 
-  for (guint i = 0; i < frame->n_events; i++)
-    if (frame->events[i].kind == MS_SESSION_EVENT_REJECTED
-        && pushed_by_us (self, frame->events[i].command_id))
-      {
-        force = TRUE;
-        set_message (self, frame->events[i].label);
-      }
+  /* Which of our commands the session has answered */
+  for (guint i = MIN (self->seen_events, n_events); i < n_events; i++)
+    {
+      const MsSessionEvent *ev = ms_session_get_event (self->session, i);
+
+      if (ev->command_id != 0
+          && (array_remove_id (self->pending, ev->command_id)
+              || array_remove_id (self->pending_runs, ev->command_id))
+          && ev->kind == MS_SESSION_EVENT_REJECTED)
+        {
+          force = TRUE;
+          set_message (self, ev->label);
+        }
+      if (ev->kind == MS_SESSION_EVENT_RUN_STARTED && self->pending_runs->len > 0)
+        g_array_remove_index (self->pending_runs, 0);
+    }
+  self->seen_events = n_events;
+  if (self->pending->len > 0 || self->pending_runs->len > 0)
+    {
+      if (g_get_monotonic_time () - self->pending_since < PENDING_TIMEOUT_US)
+        return;   /* a later frame will show them applied */
+      g_array_set_size (self->pending, 0);
+      g_array_set_size (self->pending_runs, 0);
+    }
   force = force || new_run;
 
   if (force || !gan_equal (&s->gan, &p->gan))
@@ -1724,8 +1763,9 @@ sync_from_frame (MsControlPanel *self,
    * change them), so only a new run or a real change of the value is followed. */
   if (new_run || (p != NULL && s->eval_every != p->eval_every))
     {
-      if (gtk_spin_button_get_value_as_int (self->eval_every_spin) != s->eval_every)
+      if (self->eval_every != s->eval_every)
         {
+          self->eval_every = s->eval_every;
           set_spin_quietly (self, self->eval_every_spin, s->eval_every);
           put_int (self, "eval-every", s->eval_every);
         }
@@ -1791,7 +1831,9 @@ ms_control_panel_set_session (MsControlPanel *self,
     ms_session_settings_clear (&self->last);
   self->have_last = FALSE;
   self->last_run = 0;
-  self->n_pushed = 0;
+  g_array_set_size (self->pending, 0);
+  g_array_set_size (self->pending_runs, 0);
+  self->seen_events = session != NULL ? ms_session_get_n_events (session) : 0;
   if (session != NULL)
     {
       self->session = g_object_ref (session);
@@ -2020,6 +2062,8 @@ ms_control_panel_finalize (GObject *object)
   g_free (self->pending_drawn);
   g_clear_pointer (&self->dataset_ids, g_ptr_array_unref);
   g_clear_pointer (&self->arch_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->pending, g_array_unref);
+  g_clear_pointer (&self->pending_runs, g_array_unref);
   for (int g = 0; g < 2; g++)
     g_free (self->oc[g].lr_tooltip);
   if (self->have_last)
@@ -2190,6 +2234,8 @@ ms_control_panel_init (MsControlPanel *self)
   self->confirm_new_run = TRUE;
   self->drawn_std = 0.05;
   self->cancellable = g_cancellable_new ();
+  self->pending = g_array_new (FALSE, FALSE, sizeof (guint));
+  self->pending_runs = g_array_new (FALSE, FALSE, sizeof (guint));
   gtk_widget_init_template (GTK_WIDGET (self));
 
   {

@@ -360,15 +360,54 @@ test_controls_push_commands (void)
   g_assert_cmpint (g_settings_get_int (settings, "eval-every"), ==, 20);
   spin_loop (0.3);
 
+  /* Up and Down in a learning-rate field step along 1, 2, 5 x 10^k */
+  {
+    GtkEventController *key = NULL;
+    g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (child (panel, "g_lr_row"));
+    gboolean handled = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (controllers) && key == NULL; i++)
+      {
+        g_autoptr(GtkEventController) c = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_EVENT_CONTROLLER_KEY (c)
+            && gtk_event_controller_get_propagation_phase (c) == GTK_PHASE_CAPTURE)
+          key = c;
+      }
+    g_assert_nonnull (key);
+    n = ms_session_get_n_events (session);
+    g_signal_emit_by_name (key, "key-pressed", GDK_KEY_Up, 0, 0, &handled);
+    g_assert_true (handled);
+    g_assert_cmpstr (gtk_editable_get_text (child (panel, "g_lr_row")), ==, "0.002");
+    expect_event (session, n, MS_SESSION_EVENT_LR);
+    n = ms_session_get_n_events (session);
+    g_signal_emit_by_name (key, "key-pressed", GDK_KEY_Down, 0, 0, &handled);
+    g_signal_emit_by_name (key, "key-pressed", GDK_KEY_Down, 0, 0, &handled);
+    g_assert_cmpstr (gtk_editable_get_text (child (panel, "g_lr_row")), ==, "0.0005");
+    expect_event (session, n, MS_SESSION_EVENT_LR);
+    g_assert_cmpfloat_with_epsilon (g_settings_get_double (settings, "optim-g-lr"), 5e-4, 1e-12);
+  }
+
+  /* "Same as generator": D takes G's optimizer */
+  n = ms_session_get_n_events (session);
+  gtk_switch_set_active (child (panel, "link_switch"), TRUE);
+  expect_event (session, n, MS_SESSION_EVENT_OPTIMIZER);
+  g_assert_true (g_settings_get_boolean (settings, "link-optimizers"));
+  g_assert_cmpstr (g_settings_get_string (settings, "optim-d-kind"), ==, "momentum");
+  g_assert_false (gtk_widget_get_sensitive (child (panel, "d_kind_row")));
+  spin_loop (0.3);
+
   /* The whole run so far carries every change */
   frame = ms_session_get_frame (session);
   g_assert_cmpint (frame->settings.gan.loss, ==, MS_LOSS_WGAN_GP);
   g_assert_cmpint (frame->settings.gan.n_critic, ==, 3);
   g_assert_cmpint (frame->settings.gan.batch, ==, 32);
-  g_assert_cmpint (frame->settings.optim_d.kind, ==, MS_OPTIM_RMSPROP);
   g_assert_cmpint (frame->settings.optim_g.kind, ==, MS_OPTIM_MOMENTUM);
   g_assert_cmpfloat_with_epsilon (frame->settings.optim_g.momentum, 0.5, 1e-9);
-  g_assert_cmpfloat_with_epsilon (frame->settings.optim_g.lr, 1e-3, 1e-12);
+  g_assert_cmpfloat_with_epsilon (frame->settings.optim_g.lr, 5e-4, 1e-12);
+  g_assert_cmpint (frame->settings.optim_d.kind, ==, MS_OPTIM_MOMENTUM);
+  g_assert_cmpfloat_with_epsilon (frame->settings.optim_d.momentum, 0.5, 1e-9);
+  g_assert_cmpfloat_with_epsilon (frame->settings.optim_d.lr, 5e-4, 1e-12);
 
   ms_control_panel_set_session (panel, NULL);
   finish (panel, session, settings);
@@ -576,6 +615,98 @@ test_bad_folder (void)
   finish (panel, NULL, settings);
 }
 
+/* main() points MODESCOPE_FASHION_MNIST_DIR at a folder that does not exist */
+static void
+test_fashion_missing (void)
+{
+  GSettings *settings = new_settings ();
+  MsControlPanel *panel;
+  MsSessionSettings s;
+
+  g_settings_set_string (settings, "dataset", "fashion");
+  panel = new_panel (settings);
+  ms_control_panel_get_run_settings (panel, &s);
+  g_assert_cmpstr (s.dataset, ==, "mnist");
+  ms_session_settings_clear (&s);
+
+  /* Choosing it anyway (it is insensitive in the list) is refused with a message */
+  g_settings_set_string (settings, "dataset", "ring8");
+  g_clear_object (&panel);
+  panel = new_panel (settings);
+  adw_combo_row_set_selected (child (panel, "dataset_row"), 1);
+  g_assert_nonnull (ms_control_panel_get_message (panel));
+  g_assert_cmpstr (g_settings_get_string (settings, "dataset"), ==, "ring8");
+  g_assert_cmpuint (adw_combo_row_get_selected (child (panel, "dataset_row")), ==, 2);
+
+  finish (panel, NULL, settings);
+}
+
+static GtkWindow *
+find_window (const char *title)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (g_strcmp0 (gtk_window_get_title (GTK_WINDOW (w)), title) == 0)
+        return GTK_WINDOW (w);
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_descendant (c, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+test_draw_dialog (void)
+{
+  GSettings *settings = new_settings ();
+  MsControlPanel *panel = new_panel (settings);
+  GtkWindow *dialog;
+  MsDrawDistribution *draw;
+  GtkWidget *use;
+
+  g_signal_emit_by_name (child (panel, "draw_row"), "activated");
+  dialog = find_window ("Draw a Distribution");
+  g_assert_nonnull (dialog);
+  draw = MS_DRAW_DISTRIBUTION (find_descendant (GTK_WIDGET (dialog), MS_TYPE_DRAW_DISTRIBUTION));
+  g_assert_nonnull (draw);
+  use = g_object_get_data (G_OBJECT (draw), "ms-use-button");
+  g_assert_nonnull (use);
+  g_assert_false (gtk_widget_get_sensitive (use));   /* nothing drawn yet */
+  ms_draw_distribution_add_point (draw, 1.0f, 1.0f);
+  ms_draw_distribution_add_point (draw, -1.0f, 1.0f);
+  g_assert_true (gtk_widget_get_sensitive (use));
+  g_signal_emit_by_name (use, "clicked");
+  g_assert_null (find_window ("Draw a Distribution"));
+  g_assert_cmpstr (g_settings_get_string (settings, "dataset"), ==, "drawn");
+
+  /* Again: it opens with the drawing in use; Cancel changes nothing */
+  g_signal_emit_by_name (child (panel, "draw_row"), "activated");
+  dialog = find_window ("Draw a Distribution");
+  g_assert_nonnull (dialog);
+  draw = MS_DRAW_DISTRIBUTION (find_descendant (GTK_WIDGET (dialog), MS_TYPE_DRAW_DISTRIBUTION));
+  g_assert_cmpint (ms_draw_distribution_get_n_points (draw), ==, 2);
+  gtk_window_destroy (dialog);
+
+  finish (panel, NULL, settings);
+}
+
 static void
 test_accessible (void)
 {
@@ -742,6 +873,7 @@ int
 main (int   argc,
       char *argv[])
 {
+  g_setenv ("MODESCOPE_FASHION_MNIST_DIR", "/nonexistent/modescope-test-fashion", TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
@@ -753,6 +885,8 @@ main (int   argc,
   g_test_add_func ("/ui/control-panel/new-run", test_new_run);
   g_test_add_func ("/ui/control-panel/drawn", test_drawn);
   g_test_add_func ("/ui/control-panel/bad-folder", test_bad_folder);
+  g_test_add_func ("/ui/control-panel/fashion-missing", test_fashion_missing);
+  g_test_add_func ("/ui/control-panel/draw-dialog", test_draw_dialog);
   g_test_add_func ("/ui/control-panel/accessible", test_accessible);
   g_test_add_func ("/ui/draw-distribution/api", test_draw_api);
   g_test_add_func ("/ui/draw-distribution/mouse", test_draw_mouse);
