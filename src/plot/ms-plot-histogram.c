@@ -79,6 +79,17 @@ hist_layout (cairo_t           *cr,
   l->pw = MAX (1, width - l->px - fs * 0.8);
   l->slot_w = l->pw / e->k;
   l->rotate_names = name_w > l->slot_w * 0.95;
+  if (l->rotate_names)
+    {
+      /* The last name slants right of its slot: keep it inside the figure */
+      double overhang = MIN (name_w, height / 3) * 0.72 - l->slot_w / 2;
+
+      if (overhang > fs * 0.8)
+        {
+          l->pw = MAX (1, width - l->px - overhang);
+          l->slot_w = l->pw / e->k;
+        }
+    }
   l->py = ceil (fs * 2.4);                             /* legend */
   l->ph = height - l->py - fs * 1.8 - (l->rotate_names ? MIN (name_w, height / 3) : fs * 1.2);
   l->ph = MAX (1, l->ph);
