@@ -163,6 +163,18 @@ settings_has_key (GSettings  *settings,
   return schema != NULL && g_settings_schema_has_key (schema, key);
 }
 
+static void
+on_eval_every_changed (GtkSpinButton *spin,
+                       MsApplication *self)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (MS_IS_WINDOW (l->data) && ms_window_get_session (l->data) != NULL)
+      ms_session_push (ms_window_get_session (l->data),
+                       ms_session_command_new_set_eval_every (gtk_spin_button_get_value_as_int (spin)));
+}
+
 /* (transfer floating) The preferences window, every row bound to GSettings */
 static GtkWidget *
 preferences_window_new (MsApplication *self,
@@ -188,14 +200,23 @@ preferences_window_new (MsApplication *self,
                                          _("Pause on Collapse"),
                                          _("Stop training when the generator collapses, to "
                                            "discuss what happened")));
-  /* The evaluation interval belongs to the control panel's keys; show it when present */
+  /* The evaluation interval is one of the control panel's keys: stored for the next run,
+   * and applied to the running session at once (the panel follows the session's frames) */
   if (settings_has_key (self->settings, "eval-every"))
-    adw_preferences_group_add (ADW_PREFERENCES_GROUP (training),
-                               spin_row (self->settings, "eval-every",
-                                         _("Evaluation Interval"),
-                                         _("Iterations between two measurements of the "
-                                           "generated samples"),
-                                         1, 100000));
+    {
+      GtkWidget *row = spin_row (self->settings, "eval-every", _("Evaluation Interval"),
+                                 _("Iterations between two measurements of the generated "
+                                   "samples"),
+                                 1, 1000000);
+      GtkWidget *spin = adw_action_row_get_activatable_widget (ADW_ACTION_ROW (row));
+
+      g_settings_unbind (spin, "value");
+      g_settings_bind (self->settings, "eval-every", spin, "value",
+                       G_SETTINGS_BIND_DEFAULT | G_SETTINGS_BIND_GET_NO_CHANGES);
+      g_signal_connect_object (spin, "value-changed", G_CALLBACK (on_eval_every_changed),
+                               self, 0);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (training), row);
+    }
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (training),
                              spin_row (self->settings, "engine-threads",
                                        _("Training Threads"),

@@ -221,6 +221,10 @@ handle_events (MsWindow *self)
           /* Translators: %s says which value and why, e.g. "rejected: lr -1 is negative" */
           text = g_strdup_printf (_("A change was not applied (%s)"), e->label);
           break;
+        case MS_SESSION_EVENT_RESTORE:
+          text = g_strdup (_("Snapshot restored: the curves that followed it stay visible in "
+                             "a lighter style"));
+          break;
         case MS_SESSION_EVENT_ERROR:
           text = g_strdup_printf (_("Training stopped: %s"), e->label);
           _ms_window_set_running (self, FALSE);

@@ -526,6 +526,24 @@ find_toplevel (GType type)
   return NULL;
 }
 
+/* The spin button whose upper bound is @upper */
+static GtkWidget *
+find_spin (GtkWidget *widget,
+           double     upper)
+{
+  if (GTK_IS_SPIN_BUTTON (widget)
+      && gtk_adjustment_get_upper (gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (widget))) == upper)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_spin (c, upper);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 /* The app actions exist with their accelerators; preferences and about open their windows;
  * the style setting reaches the style manager */
 static void
@@ -536,6 +554,8 @@ test_application (void)
   g_auto(GStrv) accels = NULL;
   GSettings *settings;
   GtkWindow *w;
+  MsWindow *run_window;
+  GtkWidget *eval_spin;
 
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
@@ -553,10 +573,21 @@ test_application (void)
   accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "app.quit");
   g_assert_cmpstr (accels[0], ==, "<Control>q");
 
+  /* The evaluation interval in the preferences applies to the running session */
+  run_window = new_ring8_window ();
+  gtk_window_set_application (GTK_WINDOW (run_window), GTK_APPLICATION (app));
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
   w = find_toplevel (ADW_TYPE_PREFERENCES_WINDOW);
   g_assert_nonnull (w);
+  eval_spin = find_spin (GTK_WIDGET (w), 1000000);
+  g_assert_nonnull (eval_spin);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (eval_spin), 7);
+  g_assert_cmpint (g_settings_get_int (settings, "eval-every"), ==, 7);
+  g_assert_true (wait_until (run_window, has_event,
+                             GINT_TO_POINTER (MS_SESSION_EVENT_EVAL_EVERY), WAIT_SECONDS));
+  g_settings_reset (settings, "eval-every");
   gtk_window_destroy (w);
+  destroy_window (run_window);
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
   w = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
