@@ -78,6 +78,26 @@ ms_plot_collapse_strip (cairo_t            *cr,
   cairo_restore (cr);
 }
 
+/* The dot and the large title of the badge */
+static void
+badge_title (cairo_t           *cr,
+             const MsPlotStyle *style,
+             MsPlotColor        colour,
+             const char        *label,
+             gboolean           colour_text)
+{
+  double fs = _ms_plot_font_px (style, MS_PLOT_FONT_LARGE);
+  double dot = fs * 0.7, x = fs * 0.3;
+
+  _ms_plot_set_color (cr, colour);
+  cairo_arc (cr, x + dot / 2, fs * 0.2 + fs / 2, dot / 2, 0, 2 * G_PI);
+  cairo_fill (cr);
+  if (!colour_text)
+    _ms_plot_set_color (cr, style->muted);
+  _ms_plot_font (cr, style, MS_PLOT_FONT_LARGE, colour_text);
+  _ms_plot_text (cr, x + dot * 1.5, fs * 0.2, 0.0, 0.0, label);
+}
+
 void
 ms_plot_collapse_badge (cairo_t           *cr,
                         double             width,
@@ -86,7 +106,7 @@ ms_plot_collapse_badge (cairo_t           *cr,
                         const char        *reason,
                         const MsPlotStyle *style)
 {
-  double fs, dot, x;
+  double fs, x;
   const char *label = ms_collapse_state_get_label (state);
 
   g_return_if_fail (cr != NULL && style != NULL);
@@ -94,15 +114,8 @@ ms_plot_collapse_badge (cairo_t           *cr,
   cairo_save (cr);
   _ms_plot_background (cr, width, height, style);
   fs = _ms_plot_font_px (style, MS_PLOT_FONT_LARGE);
-  dot = fs * 0.7;
   x = fs * 0.3;
-
-  _ms_plot_set_color (cr, ms_plot_style_state_color (style, state));
-  cairo_arc (cr, x + dot / 2, fs * 0.2 + fs / 2, dot / 2, 0, 2 * G_PI);
-  cairo_fill (cr);
-
-  _ms_plot_font (cr, style, MS_PLOT_FONT_LARGE, TRUE);
-  _ms_plot_text (cr, x + dot * 1.5, fs * 0.2, 0.0, 0.0, label);
+  badge_title (cr, style, ms_plot_style_state_color (style, state), label, TRUE);
 
   if (reason != NULL && *reason != '\0')
     {
@@ -113,5 +126,24 @@ ms_plot_collapse_badge (cairo_t           *cr,
       shown = _ms_plot_elide (cr, reason, width - x * 2);
       _ms_plot_text (cr, x, fs * 1.45, 0.0, 0.0, shown);
     }
+  cairo_restore (cr);
+}
+
+void
+ms_plot_collapse_badge_pending (cairo_t           *cr,
+                                double             width,
+                                double             height,
+                                const char        *text,
+                                const MsPlotStyle *style)
+{
+  g_autofree char *shown = NULL;
+
+  g_return_if_fail (cr != NULL && style != NULL && text != NULL);
+
+  cairo_save (cr);
+  _ms_plot_background (cr, width, height, style);
+  _ms_plot_font (cr, style, MS_PLOT_FONT_LARGE, FALSE);
+  shown = _ms_plot_elide (cr, text, width - _ms_plot_font_px (style, MS_PLOT_FONT_LARGE) * 1.5);
+  badge_title (cr, style, style->grid, shown, FALSE);
   cairo_restore (cr);
 }

@@ -162,6 +162,14 @@ void          ms_plot_collapse_badge   (cairo_t           *cr,
                                         const char        *reason,
                                         const MsPlotStyle *style);
 
+/* Before the first evaluation: a grey dot and @text (e.g. "Waiting for the first
+ * evaluation") in the badge's place, so no state is claimed */
+void          ms_plot_collapse_badge_pending (cairo_t     *cr,
+                                        double             width,
+                                        double             height,
+                                        const char        *text,
+                                        const MsPlotStyle *style);
+
 /* Curves ------------------------------------------------------------------------------- */
 
 typedef enum

@@ -26,6 +26,7 @@ struct _MsCollapseIndicator
   guint            run;
   gboolean         has_run;
   gint64           x_min, x_max;
+  gboolean         has_verdict;    /* the detector has judged at least one evaluation */
   gboolean         presenter;
 };
 
@@ -56,7 +57,9 @@ update_accessible (MsCollapseIndicator *self)
 {
   g_autofree char *desc = NULL;
 
-  if (self->reason == NULL || *self->reason == '\0')
+  if (!self->has_verdict)
+    desc = g_strdup (_("No evaluation yet"));
+  else if (self->reason == NULL || *self->reason == '\0')
     desc = g_strdup_printf ("%s", ms_collapse_state_get_label (self->state));
   else
     /* TRANSLATORS: "Collapsed: digits 3, 7 and 8 missing; KL 0.42 is 17x the noise floor" */
@@ -72,10 +75,9 @@ show_frame (MsCollapseIndicator *self,
   const char *reason = frame != NULL && frame->collapse_reason != NULL
                        ? frame->collapse_reason : "";
 
-  if (frame != NULL && frame->has_evaluation == FALSE &&
-      (frame->collapse_reason == NULL || *frame->collapse_reason == '\0') &&
-      self->points->len == 0)
-    reason = _("No evaluation yet");
+  /* Before the detector has seen an evaluation, "Healthy" would be a claim it never made */
+  self->has_verdict = frame != NULL &&
+                      (frame->has_evaluation || self->points->len > 0 || *reason != '\0');
 
   if (state != self->state)
     {
@@ -121,7 +123,11 @@ ms_collapse_indicator_snapshot (GtkWidget   *widget,
   ms_view_style_init (widget, self->presenter, &style);
   strip_h = MIN (style.font_size * style.font_scale, height / 3);
   strip_y = height - strip_h;
-  ms_plot_collapse_badge (cr, width, strip_y, self->state, self->reason, &style);
+  if (self->has_verdict)
+    ms_plot_collapse_badge (cr, width, strip_y, self->state, self->reason, &style);
+  else
+    ms_plot_collapse_badge_pending (cr, width, strip_y, _("Waiting for the first evaluation"),
+                                    &style);
   cairo_translate (cr, 0, strip_y);
   ms_plot_collapse_strip (cr, width, strip_h, (const MsCurvePoint *) (gpointer) self->points->data,
                           self->points->len, self->x_min, self->x_max, &style);

@@ -414,6 +414,7 @@ test_collapse_strip (void)
   ms_plot_collapse_strip (cr, 400, 20, NULL, 0, 0, 0, &style);
   ms_plot_collapse_badge (cr, 400, 20, MS_COLLAPSE_COLLAPSED, "digits 3 and 7 missing", &style);
   ms_plot_collapse_badge (cr, 400, 20, MS_COLLAPSE_HEALTHY, NULL, &style);
+  ms_plot_collapse_badge_pending (cr, 400, 20, "Waiting for the first evaluation", &style);
   g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
   cairo_destroy (cr);
   cairo_surface_destroy (s);

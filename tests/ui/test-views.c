@@ -197,6 +197,9 @@ test_collapsed_frame (void)
   gtk_test_accessible_assert_property (hist, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                        "No evaluation yet");
   g_assert_cmpint (ms_collapse_indicator_get_state (ind), ==, MS_COLLAPSE_HEALTHY);
+  g_assert_cmpstr (ms_collapse_indicator_get_reason (ind), ==, "");
+  gtk_test_accessible_assert_property (ind, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       "No evaluation yet");
   g_assert_true (gtk_test_accessible_has_role (GTK_ACCESSIBLE (hist), GTK_ACCESSIBLE_ROLE_IMG));
   g_assert_true (gtk_test_accessible_has_role (GTK_ACCESSIBLE (ind), GTK_ACCESSIBLE_ROLE_IMG));
 
