@@ -62,6 +62,7 @@ struct _MsControlPanel
 
   MsSession           *session;
   gulong               frame_handler;
+  gulong               events_handler;
   GSettings           *settings;
   GSettingsSchema     *schema;
   gboolean             confirm_new_run;
@@ -82,6 +83,7 @@ struct _MsControlPanel
   MsOptimConfig        optim[2];        /* [generator] */
   char                *dataset;         /* an id of dataset_ids */
   char                *folder;          /* "folder": its path */
+  gboolean             folder_28;       /* its images are 28x28 (or not known otherwise) */
   float               *drawn;           /* "drawn": (n_drawn, 2) */
   int                  n_drawn;
   double               drawn_std;
@@ -92,6 +94,7 @@ struct _MsControlPanel
 
   /* Waiting for the new-run confirmation */
   char                *pending_folder;
+  gboolean             pending_folder_28;
   float               *pending_drawn;
   int                  pending_n_drawn;
   double               pending_std;
@@ -1171,6 +1174,7 @@ commit_new_run_controls (MsControlPanel *self)
     {
       g_free (self->folder);
       self->folder = g_steal_pointer (&self->pending_folder);
+      self->folder_28 = self->pending_folder_28;
     }
   if (self->has_pending_drawn)
     {
@@ -1239,6 +1243,25 @@ on_confirm_response (AdwMessageDialog *dialog,
     revert_new_run_controls (self);
 }
 
+/* NULL when the chosen architecture can train on the chosen data, else why not */
+static const char *
+arch_mismatch (MsControlPanel *self)
+{
+  const char *id = selected_dataset (self);
+  guint a = adw_combo_row_get_selected (self->arch_row);
+  const char *arch = a < self->arch_ids->len ? g_ptr_array_index (self->arch_ids, a) : NULL;
+  gboolean points = g_str_equal (id, "drawn") || g_strv_contains (ms_mixture_names (), id);
+  gboolean folder_28 = self->pending_folder != NULL ? self->pending_folder_28 : self->folder_28;
+
+  if (points && arch != NULL && g_str_has_prefix (arch, "dcgan"))
+    return _("The DCGAN architectures draw 28×28 images: choose MLP or Automatic for 2-D "
+             "points.");
+  if (g_str_equal (id, "folder") && !folder_28 && g_strcmp0 (arch, "mlp") != 0)
+    return _("The images in this folder are not 28×28, which the DCGAN architectures need: "
+             "choose the MLP architecture first.");
+  return NULL;
+}
+
 static void
 request_new_run (MsControlPanel *self,
                  NewRunReason    reason)
@@ -1247,6 +1270,13 @@ request_new_run (MsControlPanel *self,
   GtkRoot *root;
   GtkWidget *dialog;
 
+  if (arch_mismatch (self) != NULL)
+    {
+      set_message (self, arch_mismatch (self));
+      gtk_widget_error_bell (GTK_WIDGET (self));
+      revert_new_run_controls (self);
+      return;
+    }
   if (self->session == NULL)
     {
       commit_new_run_controls (self);
@@ -1373,7 +1403,7 @@ check_folder_thread (GTask        *task,
     g_task_return_new_error (task, MS_DATA_ERROR, MS_DATA_ERROR_INVALID,
                              _("“%s” is not a folder of IDX image files"), path);
   else
-    g_task_return_boolean (task, TRUE);
+    g_task_return_int (task, (gssize) src->shape[1] * 65536 + src->shape[2]);
 }
 
 static void
@@ -1399,8 +1429,9 @@ check_folder_done (GObject      *source,
   MsControlPanel *self = MS_CONTROL_PANEL (source);
   g_autoptr(GError) error = NULL;
   const char *path = g_task_get_task_data (G_TASK (result));
+  gssize shape = g_task_propagate_int (G_TASK (result), &error);
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (shape < 0)
     {
       g_autofree char *msg = NULL;
 
@@ -1414,6 +1445,7 @@ check_folder_done (GObject      *source,
   set_message (self, NULL);
   g_free (self->pending_folder);
   self->pending_folder = g_strdup (path);
+  self->pending_folder_28 = shape == 28 * 65536 + 28;
   dataset_model_update (self, "folder");
   request_new_run (self, NEW_RUN_DATASET);
 }
@@ -1665,17 +1697,14 @@ draw_row_activated_cb (MsControlPanel *self)
 
 /* Following the session ------------------------------------------------------------------- */
 
-static void
-sync_from_frame (MsControlPanel *self,
-                 MsFrame        *frame,
-                 gboolean        force)
+/* Looks at the session's new events: which of our commands it answered.  TRUE when it
+ * rejected one of them (the message says why). */
+static gboolean
+process_events (MsControlPanel *self)
 {
-  const MsSessionSettings *s = &frame->settings;
-  const MsSessionSettings *p = self->have_last ? &self->last : NULL;
-  gboolean new_run = p == NULL || frame->run != self->last_run;
   guint n_events = self->session != NULL ? ms_session_get_n_events (self->session) : 0;
+  gboolean rejected = FALSE;
 
-  /* Which of our commands the session has answered */
   for (guint i = MIN (self->seen_events, n_events); i < n_events; i++)
     {
       const MsSessionEvent *ev = ms_session_get_event (self->session, i);
@@ -1685,13 +1714,27 @@ sync_from_frame (MsControlPanel *self,
               || array_remove_id (self->pending_runs, ev->command_id))
           && ev->kind == MS_SESSION_EVENT_REJECTED)
         {
-          force = TRUE;
+          rejected = TRUE;
           set_message (self, ev->label);
         }
       if (ev->kind == MS_SESSION_EVENT_RUN_STARTED && self->pending_runs->len > 0)
         g_array_remove_index (self->pending_runs, 0);
     }
   self->seen_events = n_events;
+  return rejected;
+}
+
+static void
+sync_from_frame (MsControlPanel *self,
+                 MsFrame        *frame,
+                 gboolean        force)
+{
+  const MsSessionSettings *s = &frame->settings;
+  const MsSessionSettings *p = self->have_last ? &self->last : NULL;
+  gboolean new_run = p == NULL || frame->run != self->last_run;
+
+  if (process_events (self))
+    force = TRUE;
   if (self->pending->len > 0 || self->pending_runs->len > 0)
     {
       if (g_get_monotonic_time () - self->pending_since < PENDING_TIMEOUT_US)
@@ -1787,6 +1830,20 @@ sync_from_frame (MsControlPanel *self,
   update_visibility (self);
 }
 
+/* Events can arrive without a frame (a new run that could not start): a rejection of ours
+ * puts the controls back to the latest frame at once. */
+static void
+on_n_events (MsSession      *session,
+             GParamSpec     *pspec,
+             MsControlPanel *self)
+{
+  MsFrame *frame = ms_session_get_frame (session);
+
+  if (process_events (self) && frame != NULL && self->pending->len == 0
+      && self->pending_runs->len == 0)
+    sync_from_frame (self, frame, TRUE);
+}
+
 static void
 on_frame (MsSession      *session,
           GParamSpec     *pspec,
@@ -1825,6 +1882,7 @@ ms_control_panel_set_session (MsControlPanel *self,
   if (self->session != NULL)
     {
       g_clear_signal_handler (&self->frame_handler, self->session);
+      g_clear_signal_handler (&self->events_handler, self->session);
       g_clear_object (&self->session);
     }
   if (self->have_last)
@@ -1839,6 +1897,8 @@ ms_control_panel_set_session (MsControlPanel *self,
       self->session = g_object_ref (session);
       self->frame_handler = g_signal_connect (session, "notify::frame", G_CALLBACK (on_frame),
                                               self);
+      self->events_handler = g_signal_connect (session, "notify::n-events",
+                                               G_CALLBACK (on_n_events), self);
       if (ms_session_get_frame (session) != NULL)
         sync_from_frame (self, ms_session_get_frame (session), TRUE);
     }
@@ -2233,6 +2293,7 @@ ms_control_panel_init (MsControlPanel *self)
 
   self->confirm_new_run = TRUE;
   self->drawn_std = 0.05;
+  self->folder_28 = TRUE;
   self->cancellable = g_cancellable_new ();
   self->pending = g_array_new (FALSE, FALSE, sizeof (guint));
   self->pending_runs = g_array_new (FALSE, FALSE, sizeof (guint));

@@ -553,6 +553,15 @@ test_new_run (void)
   g_assert_cmpint (ms_session_get_frame (session)->settings.pack, ==, 2);
   g_assert_cmpint (g_settings_get_int (settings, "pack"), ==, 2);
 
+  /* A DCGAN cannot train on 2-D points: refused before any new run */
+  n = ms_session_get_n_events (session);
+  adw_combo_row_set_selected (child (panel, "arch_row"), 1);   /* Automatic, dcgan-small, ... */
+  g_assert_nonnull (ms_control_panel_get_message (panel));
+  g_assert_cmpuint (adw_combo_row_get_selected (child (panel, "arch_row")), ==, 0);
+  g_assert_cmpstr (g_settings_get_string (settings, "arch"), ==, "automatic");
+  spin_loop (0.3);
+  g_assert_cmpuint (ms_session_get_n_events (session), ==, n);
+
   ms_control_panel_set_session (panel, NULL);
   finish (panel, session, settings);
 }
@@ -611,6 +620,39 @@ test_bad_folder (void)
   g_assert_cmpstr (g_settings_get_string (settings, "dataset"), ==, "mnist");
   g_assert_cmpstr (g_settings_get_string (settings, "dataset-folder"), ==, "");
   g_rmdir (dir);
+
+  finish (panel, NULL, settings);
+}
+
+static gboolean
+dataset_is_folder (gpointer data)
+{
+  g_autofree char *dataset = g_settings_get_string (data, "dataset");
+
+  return g_str_equal (dataset, "folder");
+}
+
+/* The shipped MNIST folder is a valid IDX folder */
+static void
+test_good_folder (void)
+{
+  GSettings *settings = new_settings ();
+  MsControlPanel *panel = new_panel (settings);
+  const char *datadir = g_getenv ("MODESCOPE_DATADIR");
+  g_autofree char *dir = g_build_filename (datadir != NULL ? datadir : SOURCE_DATADIR, "mnist",
+                                           NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (dir);
+  g_autofree char *stored = NULL;
+  MsSessionSettings s;
+
+  ms_control_panel_open_folder (panel, file);
+  g_assert_true (wait_until (dataset_is_folder, settings, WAIT_SECONDS));
+  g_assert_null (ms_control_panel_get_message (panel));
+  stored = g_settings_get_string (settings, "dataset-folder");
+  g_assert_cmpstr (stored, ==, dir);
+  ms_control_panel_get_run_settings (panel, &s);
+  g_assert_cmpstr (s.dataset, ==, dir);
+  ms_session_settings_clear (&s);
 
   finish (panel, NULL, settings);
 }
@@ -885,6 +927,7 @@ main (int   argc,
   g_test_add_func ("/ui/control-panel/new-run", test_new_run);
   g_test_add_func ("/ui/control-panel/drawn", test_drawn);
   g_test_add_func ("/ui/control-panel/bad-folder", test_bad_folder);
+  g_test_add_func ("/ui/control-panel/good-folder", test_good_folder);
   g_test_add_func ("/ui/control-panel/fashion-missing", test_fashion_missing);
   g_test_add_func ("/ui/control-panel/draw-dialog", test_draw_dialog);
   g_test_add_func ("/ui/control-panel/accessible", test_accessible);
