@@ -1406,7 +1406,7 @@ ms_cli_train (int    argc,
     {
       gulong handler;
 
-      session = ms_session_new_from_file (a.resume, &error);
+      session = ms_session_new_from_file_headless (a.resume, &error);
       if (session == NULL)
         goto usage;
       handler = g_signal_connect (session, "notify::frame", G_CALLBACK (on_first_frame), loop);

@@ -957,9 +957,10 @@ read_file (MsCheckpoint  *ck,
   return l->notes != NULL;
 }
 
-MsSession *
-ms_session_new_from_file (const char  *path,
-                          GError     **error)
+static MsSession *
+new_from_file (const char  *path,
+               gboolean     headless,
+               GError     **error)
 {
   g_autoptr(MsCheckpoint) ck = NULL;
   g_autoptr(GBytes) state = NULL;
@@ -998,8 +999,10 @@ ms_session_new_from_file (const char  *path,
         }
     }
 
-  /* Build the run as it was: the networks from the settings, then the saved state */
+  /* Build the run as it was: the networks from the settings, then the saved state.  Whether
+   * frames are headless belongs to the front end opening the file, not to the run. */
   l.settings.start_paused = TRUE;
+  l.settings.headless = headless;
   t = _ms_trainer_new (&l.settings);
   if (!_ms_trainer_start_run (t, TRUE, error) || !_ms_trainer_load (t, state, error))
     {
@@ -1059,4 +1062,24 @@ fail:
   loaded_clear (&l);
   prefix_path (error, path, FALSE);
   return NULL;
+}
+
+MsSession *
+ms_session_new_from_file (const char  *path,
+                          GError     **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return new_from_file (path, FALSE, error);
+}
+
+MsSession *
+ms_session_new_from_file_headless (const char  *path,
+                                   GError     **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return new_from_file (path, TRUE, error);
 }

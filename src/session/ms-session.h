@@ -338,5 +338,9 @@ gboolean         ms_session_save_file_finish (MsSession     *self,
  * thread-default main context of the caller. */
 MsSession       *ms_session_new_from_file  (const char   *path,
                                             GError      **error);
+/* The same with settings.headless set (whether frames are headless belongs to the front end
+ * that opens the file, so it is never taken from the file) */
+MsSession       *ms_session_new_from_file_headless (const char   *path,
+                                                    GError      **error);
 
 G_END_DECLS

@@ -533,6 +533,40 @@ test_file_save_async (void)
   g_assert_finalize_object (b);
 }
 
+/* Headless frames are the opening front end's choice, not the file's */
+static void
+test_file_headless (void)
+{
+  g_autofree char *path = tmp_path ("headless.msrun");
+  g_autoptr(GError) error = NULL;
+  MsSessionSettings s;
+  MsSession *a;
+  MsFrame *f;
+
+  settings_for_test (&s);
+  s.headless = TRUE;
+  a = ms_session_new_sync (&s, &error);
+  ms_session_settings_clear (&s);
+  g_assert_no_error (error);
+  run_to (a, 10);
+  f = ms_session_get_frame (a);
+  g_assert_true (f->settings.headless);
+  save (a, path);
+  g_assert_finalize_object (a);
+
+  a = load (path);
+  wait_for (a, has_frame, NULL, "the first frame");
+  g_assert_false (ms_session_get_frame (a)->settings.headless);
+  g_assert_cmpint (ms_session_get_frame (a)->grid_n, ==, 16);
+  g_assert_finalize_object (a);
+
+  a = ms_session_new_from_file_headless (path, &error);
+  g_assert_no_error (error);
+  wait_for (a, has_frame, NULL, "the first frame");
+  g_assert_true (ms_session_get_frame (a)->settings.headless);
+  g_assert_finalize_object (a);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -548,6 +582,7 @@ main (int    argc,
   g_test_add_func ("/session-file/malformed-payloads", test_file_malformed_payloads);
   g_test_add_func ("/session-file/save-fails", test_file_save_fails);
   g_test_add_func ("/session-file/save-async", test_file_save_async);
+  g_test_add_func ("/session-file/headless", test_file_headless);
   status = g_test_run ();
   ms_test_rm_rf (tmpdir);
   g_free (tmpdir);
