@@ -452,7 +452,6 @@ static void
 test_window_screenshot (void)
 {
   g_autoptr(GSettings) settings = test_settings ();
-  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
   const char *dir = g_getenv ("MS_SCREENSHOT_DIR");
   g_autofree char *path = NULL;
   MsSessionSettings run;
@@ -464,12 +463,6 @@ test_window_screenshot (void)
       g_test_skip ("MS_SCREENSHOT_DIR not set");
       return;
     }
-  /* What AdwApplication would load */
-  gtk_css_provider_load_from_resource (css, "/io/github/modescope/ModeScope/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                              GTK_STYLE_PROVIDER (css),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-
   ms_session_settings_init (&run, "mnist", MS_LOSS_NSGAN);
   run.arch = g_strdup ("dcgan-small");
   run.eval_every = 20;
@@ -504,8 +497,6 @@ test_window_screenshot (void)
   save_screenshot (GTK_WIDGET (window), path);
   g_test_message ("screenshot: %s", path);
 
-  gtk_style_context_remove_provider_for_display (gdk_display_get_default (),
-                                                 GTK_STYLE_PROVIDER (css));
   destroy_window (window);
 }
 
@@ -640,12 +631,49 @@ test_window_size (void)
   destroy_window (window);
 }
 
+/* ring8 with the mlp, in a narrow window: the scatter page, the sidebar folded */
+static void
+test_window_screenshot_ring8 (void)
+{
+  const char *dir = g_getenv ("MS_SCREENSHOT_DIR");
+  g_autofree char *path = NULL;
+  MsWindow *window;
+  gint64 iterations = 300;
+
+  if (dir == NULL)
+    {
+      g_test_skip ("MS_SCREENSHOT_DIR not set");
+      return;
+    }
+  window = new_ring8_window ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.play-pause", NULL));
+  if (!wait_until (window, has_evaluated_frame, &iterations, 60))
+    g_error ("no evaluated ring8 frame after 60 s");
+  spin (window, 0.5);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->data_stack), ==, "points");
+
+  g_mkdir_with_parents (dir, 0755);
+  path = g_build_filename (dir, "window-ring8.png", NULL);
+  save_screenshot (GTK_WIDGET (window), path);
+  g_test_message ("screenshot: %s", path);
+  destroy_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  g_autoptr(GtkCssProvider) css = NULL;
+
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  /* What AdwApplication loads for the app (a parse error is a fatal warning here) */
+  css = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (css, "/io/github/modescope/ModeScope/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 
   g_test_add_func ("/ui/window/builds", test_window_builds);
   g_test_add_func ("/ui/window/actions", test_window_actions);
@@ -655,6 +683,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/size", test_window_size);
   g_test_add_func ("/ui/window/help", test_window_help);
   g_test_add_func ("/ui/application", test_application);
-  g_test_add_func ("/ui/window/screenshot", test_window_screenshot);
+  g_test_add_func ("/ui/window/screenshot/mnist", test_window_screenshot);
+  g_test_add_func ("/ui/window/screenshot/ring8", test_window_screenshot_ring8);
   return g_test_run ();
 }
