@@ -718,6 +718,9 @@ export_arrived (GObject      *object,
       as->writer = build_writer (self, x);
     }
   _ms_trainer_export_free (x);
+  /* The reference the request held (dropped here, on the main thread, since the inner task
+   * holds the session, whose last reference must never go on the trainer thread) */
+  g_object_unref (result);
   if (error != NULL)
     {
       prefix_path (&error, as->path, TRUE);
@@ -734,8 +737,8 @@ async_export_done (TrainerExport *x,
 {
   GTask *inner = data;
 
+  /* export_arrived() drops the request's reference */
   g_task_return_pointer (inner, x, (GDestroyNotify) _ms_trainer_export_free);
-  g_object_unref (inner);
 }
 
 void
