@@ -567,7 +567,11 @@ optim_from_controls (MsControlPanel *self,
                      gboolean        generator)
 {
   OptimControls *oc = &self->oc[generator];
-  MsOptimConfig c = ms_optim_config_default (control_kind (self, generator));
+  MsOptimKind kind = control_kind (self, generator);
+  /* Fields the panel does not show (eps, weight decay, dampening) stay as they were for the
+   * same kind; another kind starts from torch's defaults, as a new torch optimizer would. */
+  MsOptimConfig c = self->optim[generator].kind == kind ? self->optim[generator]
+                                                        : ms_optim_config_default (kind);
 
   c.lr = oc->lr;
   switch (c.kind)
@@ -607,8 +611,10 @@ gan_from_controls (MsControlPanel *self)
              ? gtk_spin_button_get_value_as_int (self->unroll_spin) : 0;
   c.unroll_first_order = gtk_switch_get_active (self->first_order_switch);
   c.veegan = gtk_switch_get_active (self->veegan_switch);
+  /* Off is 0 or 1 rounds: keep whichever the session has */
   c.adagan_rounds = adw_expander_row_get_enable_expansion (self->adagan_row)
-                    ? gtk_spin_button_get_value_as_int (self->adagan_rounds_spin) : 0;
+                    ? gtk_spin_button_get_value_as_int (self->adagan_rounds_spin)
+                    : MIN (MAX (self->gan.adagan_rounds, 0), 1);
   c.adagan_round_iters = gtk_spin_button_get_value_as_int (self->adagan_iters_spin);
   return c;
 }
