@@ -250,16 +250,14 @@ quit_activated (GSimpleAction *action,
                 gpointer       user_data)
 {
   GApplication *app = user_data;
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+  GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (app)));
 
-  /* Closing the windows saves their size and stops their training threads */
-  while (windows != NULL)
-    {
-      GList *next = windows->next;
-
-      gtk_window_destroy (windows->data);
-      windows = next;
-    }
+  /* Closing (not destroying) the windows saves their size; it also stops their training */
+  for (GList *l = windows; l != NULL; l = l->next)
+    g_object_ref (l->data);
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (l->data);
+  g_list_free_full (windows, g_object_unref);
   g_application_quit (app);
 }
 

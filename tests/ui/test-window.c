@@ -588,6 +588,21 @@ test_application (void)
                    GTK_LICENSE_GPL_3_0);
   gtk_window_destroy (w);
 
+  /* Quit closes the window, which stores its size */
+  run_window = new_ring8_window ();
+  gtk_window_set_application (GTK_WINDOW (run_window), GTK_APPLICATION (app));
+  gtk_window_set_default_size (GTK_WINDOW (run_window), 1001, 702);
+  spin (run_window, 0.2);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1001);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 702);
+  g_assert_null (gtk_application_get_windows (GTK_APPLICATION (app)));
+  g_settings_reset (settings, "window-width");
+  g_settings_reset (settings, "window-height");
+  for (int i = 0; i < 50 && g_main_context_pending (NULL); i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_finalize_object (run_window);
+
   g_settings_set_string (settings, "color-scheme", "dark");
   g_assert_cmpint (adw_style_manager_get_color_scheme (adw_style_manager_get_default ()), ==,
                    ADW_COLOR_SCHEME_FORCE_DARK);
