@@ -78,6 +78,42 @@ ms_plot_collapse_strip (cairo_t            *cr,
   cairo_restore (cr);
 }
 
+/* @text in at most @max_lines lines broken at spaces, the last one elided */
+static void
+draw_wrapped (cairo_t    *cr,
+              const char *text,
+              double      x,
+              double      y,
+              double      max_width,
+              double      line_h,
+              int         max_lines)
+{
+  g_auto(GStrv) words = g_strsplit (text, " ", -1);
+  guint i = 0, n = g_strv_length (words);
+
+  for (int line = 0; line < max_lines && i < n; line++)
+    {
+      GString *s = g_string_new (words[i++]);
+      g_autofree char *shown = NULL;
+
+      while (i < n)
+        {
+          g_autofree char *longer = g_strconcat (s->str, " ", words[i], NULL);
+
+          if (_ms_plot_text_width (cr, longer) > max_width)
+            break;
+          g_string_assign (s, longer);
+          i++;
+        }
+      if (line == max_lines - 1)
+        while (i < n)
+          g_string_append_printf (s, " %s", words[i++]);
+      shown = _ms_plot_elide (cr, s->str, max_width);
+      _ms_plot_text (cr, x, y + line * line_h, 0.0, 0.0, shown);
+      g_string_free (s, TRUE);
+    }
+}
+
 /* The dot and the large title of the badge */
 static void
 badge_title (cairo_t           *cr,
@@ -119,12 +155,12 @@ ms_plot_collapse_badge (cairo_t           *cr,
 
   if (reason != NULL && *reason != '\0')
     {
-      g_autofree char *shown = NULL;
+      double line_h = _ms_plot_font_px (style, MS_PLOT_FONT_NORMAL) * 1.3;
+      int max_lines = MAX (1, (int) ((height - fs * 1.45) / line_h));
 
       _ms_plot_font (cr, style, MS_PLOT_FONT_NORMAL, FALSE);
       _ms_plot_set_color (cr, style->foreground);
-      shown = _ms_plot_elide (cr, reason, width - x * 2);
-      _ms_plot_text (cr, x, fs * 1.45, 0.0, 0.0, shown);
+      draw_wrapped (cr, reason, x, fs * 1.45, width - x * 2, line_h, max_lines);
     }
   cairo_restore (cr);
 }

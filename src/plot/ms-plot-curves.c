@@ -526,29 +526,54 @@ map_x (MsPlotCurves *self,
   return l->px + l->pw * (it - lo) / (double) (hi - lo);
 }
 
+/* Ticks for a plot about @plot_h high with @font_px labels: no closer than ~2.2 lines */
 static int
 y_ticks (MsPlotCurves *self,
+         double        plot_h,
+         double        font_px,
          double       *values,
          int           max)
 {
-  int n = 0;
+  int n = 0, target = CLAMP ((int) (plot_h / (font_px * 2.2)), 1, 5);
 
   if (self->log_y)
     {
-      for (double d = self->y_min; d <= self->y_max * 1.0001 && n < max; d *= 10)
-        values[n++] = d;
+      int decades = (int) lround (log10 (self->y_max / self->y_min));
+      int every = MAX (1, (decades + target - 1) / MAX (target, 1));
+      int i = 0;
+
+      for (double d = self->y_min; d <= self->y_max * 1.0001 && n < max; d *= 10, i++)
+        if (i % every == 0)
+          values[n++] = d;
     }
   else
     {
       double first, step;
-      int count = _ms_plot_ticks (self->y_min, self->y_max, 4, &first, &step);
+      int count = _ms_plot_ticks (self->y_min, self->y_max, target, &first, &step);
 
       if (self->kind == MS_CURVE_MODES && step < 1)
-        count = _ms_plot_ticks (self->y_min, self->y_max, (int) self->y_max, &first, &step);
+        count = _ms_plot_ticks (self->y_min, self->y_max,
+                                MIN (target, (int) self->y_max), &first, &step);
+      if (self->kind == MS_CURVE_MODES && step < 1)
+        count = _ms_plot_ticks (self->y_min, self->y_max, 1, &first, &step);
       for (int i = 0; i < count && n < max; i++)
         values[n++] = first + i * step;
     }
   return n;
+}
+
+/* The plot area's height without the y tick labels' width (which depends on the ticks) */
+static double
+plot_height (MsPlotCurves      *self,
+             double             height,
+             const MsPlotStyle *style)
+{
+  double fs = _ms_plot_font_px (style, MS_PLOT_FONT_NORMAL);
+  double row_h = ceil (_ms_plot_font_px (style, MS_PLOT_FONT_SMALL) * 1.35);
+  int rows = self->events->len > 0 ? MIN (MAX_EVENT_ROWS, (int) self->events->len) : 0;
+
+  rows = MIN (rows, MAX (1, (int) (height * 0.25 / row_h)));
+  return MAX (1, height - ceil (fs * 1.7) - rows * row_h - fs * 0.3 - fs * 2.9);
 }
 
 static void
@@ -561,7 +586,8 @@ compute_layout (MsPlotCurves      *self,
 {
   double fs = _ms_plot_font_px (style, MS_PLOT_FONT_NORMAL);
   double ticks[64], tick_w = 0;
-  int n = y_ticks (self, ticks, 64);
+  int n = y_ticks (self, plot_height (self, height, style),
+                   _ms_plot_font_px (style, MS_PLOT_FONT_SMALL), ticks, 64);
 
   _ms_plot_font (cr, style, MS_PLOT_FONT_SMALL, FALSE);
   for (int i = 0; i < n; i++)
@@ -729,6 +755,20 @@ kind_title (MsCurveKind kind)
     default:
       return _("Losses");
     }
+}
+
+/* A reference line's label at the left end, above the line, or below it near the top */
+static void
+reference_label (cairo_t      *cr,
+                 const Layout *l,
+                 double        y,
+                 double        fs,
+                 const char   *text)
+{
+  if (y - l->py < fs * 1.3)
+    _ms_plot_text (cr, l->px + fs * 0.4, y + 2, 0, 0, text);
+  else
+    _ms_plot_text (cr, l->px + fs * 0.4, y - 2, 0, 1, text);
 }
 
 static void
@@ -960,7 +1000,7 @@ ms_plot_curves_draw (MsPlotCurves      *self,
     }
 
   /* y grid and ticks */
-  n = y_ticks (self, ticks, 64);
+  n = y_ticks (self, l.ph, _ms_plot_font_px (style, MS_PLOT_FONT_SMALL), ticks, 64);
   _ms_plot_font (cr, style, MS_PLOT_FONT_SMALL, FALSE);
   cairo_set_line_width (cr, 1);
   for (int i = 0; i < n; i++)
@@ -1032,7 +1072,7 @@ ms_plot_curves_draw (MsPlotCurves      *self,
       cairo_stroke (cr);
       cairo_set_dash (cr, NULL, 0, 0);
       _ms_plot_font (cr, style, MS_PLOT_FONT_SMALL, FALSE);
-      _ms_plot_text (cr, l.px + l.pw - fs * 0.3, y - 2, 1, 1, _("real data"));
+      reference_label (cr, &l, y, fs, _("real data"));
     }
   if (self->kind == MS_CURVE_MODES && self->k > 0)
     {
@@ -1047,7 +1087,7 @@ ms_plot_curves_draw (MsPlotCurves      *self,
       cairo_stroke (cr);
       cairo_set_dash (cr, NULL, 0, 0);
       _ms_plot_font (cr, style, MS_PLOT_FONT_SMALL, FALSE);
-      _ms_plot_text (cr, l.px + l.pw - fs * 0.3, y + 2, 1, 0, t);
+      reference_label (cr, &l, y, fs, t);
     }
 
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);

@@ -153,8 +153,9 @@ ms_collapse_indicator_measure (GtkWidget      *widget,
     }
   else
     {
-      /* Badge: 2x font + the reason line; then the strip */
-      *minimum = *natural = (int) (12 * scale * (2.0 * 1.5 + 1.6 + 1.2) + 6);
+      /* Badge: 2x font + the reason (one line, two when there is room); then the strip */
+      *minimum = (int) (12 * scale * (2.0 * 1.45 + 1.3 + 1.0) + 8);
+      *natural = *minimum + (int) (12 * scale * 1.3);
     }
 }
 

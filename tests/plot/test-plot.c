@@ -840,7 +840,7 @@ test_gallery (void)
             if (which == 2)
               {
                 g.which = 4;
-                h = 90;
+                h = mode == 2 ? 130 : 90;
                 name = g_strdup_printf ("collapse-%s.png", suffix);
               }
             else
