@@ -219,22 +219,6 @@ ms_plot_scatter (cairo_t           *cr,
   cairo_rectangle (cr, px, py, (x_max - x_min) * sx, (y_max - y_min) * sy);
   cairo_clip (cr);
 
-  /* Real points: small and faint, they are the reference */
-  _ms_plot_set_color_a (cr, real_colour, 0.45);
-  for (int i = 0; i < frame->n_real; i++)
-    dot (cr, MAP_X (frame->real_points[2 * i]), MAP_Y (frame->real_points[2 * i + 1]),
-         lw * 1.0);
-  cairo_fill (cr);
-
-  /* Generated points: larger, outlined */
-  for (int i = 0; i < frame->grid_n; i++)
-    dot (cr, MAP_X (frame->samples[2 * i]), MAP_Y (frame->samples[2 * i + 1]), lw * 2.2);
-  _ms_plot_set_color (cr, gen_colour);
-  cairo_fill_preserve (cr);
-  _ms_plot_set_color (cr, style->background);
-  cairo_set_line_width (cr, MAX (0.75, lw * 0.5));
-  cairo_stroke (cr);
-
   /* Modes: a ring when covered, a red cross when missed */
   for (int m = 0; m < frame->n_modes && frame->mode_centres != NULL; m++)
     {
@@ -260,6 +244,23 @@ ms_plot_scatter (cairo_t           *cr,
           cairo_stroke (cr);
         }
     }
+  /* Real points: small and faint, they are the reference; drawn over the mode markers, which
+   * would hide a tight mixture's samples */
+  _ms_plot_set_color_a (cr, real_colour, 0.6);
+  for (int i = 0; i < frame->n_real; i++)
+    dot (cr, MAP_X (frame->real_points[2 * i]), MAP_Y (frame->real_points[2 * i + 1]),
+         lw * 1.2);
+  cairo_fill (cr);
+
+  /* Generated points: larger, outlined */
+  for (int i = 0; i < frame->grid_n; i++)
+    dot (cr, MAP_X (frame->samples[2 * i]), MAP_Y (frame->samples[2 * i + 1]), lw * 2.2);
+  _ms_plot_set_color (cr, gen_colour);
+  cairo_fill_preserve (cr);
+  _ms_plot_set_color (cr, style->background);
+  cairo_set_line_width (cr, MAX (0.75, lw * 0.5));
+  cairo_stroke (cr);
+
   cairo_restore (cr);
 
   /* Legend */
