@@ -1664,7 +1664,8 @@ draw_row_activated_cb (MsControlPanel *self)
   gtk_widget_set_hexpand (scale, TRUE);
   gtk_widget_set_tooltip_text (scale, _("How wide each mode is: its standard deviation"));
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), scale);
-  g_object_bind_property (adj, "value", draw, "points-std", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (adj, "value", draw, "points-std",
+                          G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
   remove = gtk_button_new_from_icon_name ("list-remove-symbolic");
   gtk_widget_set_tooltip_text (remove, _("Remove the selected mode"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL,
