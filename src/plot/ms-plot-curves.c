@@ -6,9 +6,10 @@
  * Preparation and painting are split as in Sysprof's charts: ms_plot_curves_update() runs
  * when a frame arrives, copies what the kind shows, decimates long series and finds the value
  * range; ms_plot_curves_draw() only maps and strokes, so a widget can redraw every display
- * frame.  Losses have a point per logged iteration: they are cut into MAX_COLUMNS buckets of
- * iterations, each keeping its minimum and maximum in order, so no chart wider than
- * MAX_COLUMNS / 2 pixels shows more than ~2 points per pixel column and spikes stay visible.
+ * frame.  Losses have a point per logged iteration: they are cut into one bucket of
+ * iterations per pixel column (ms_plot_curves_set_columns(), the widget's width), each keeping
+ * its minimum and maximum in order, so at most 2 points per column are stroked and spikes stay
+ * visible.
  */
 #include "config.h"
 
@@ -19,7 +20,7 @@
 
 #include "ms-plot-private.h"
 
-#define MAX_COLUMNS      4096
+#define DEFAULT_COLUMNS  2048
 #define MAX_EVENT_ROWS   3
 
 typedef struct
@@ -31,7 +32,9 @@ typedef struct
 
 typedef struct
 {
-  Series   s[2];
+  Series         s[2];
+  MsCurvePoint  *points;    /* as given, to decimate again for another width */
+  guint          n;
 } Branch;
 
 typedef struct
@@ -53,6 +56,7 @@ struct _MsPlotCurves
 {
   MsCurveKind    kind;
   guint          n_series;        /* 2 for losses */
+  guint          columns;         /* decimation buckets */
 
   MsCurvePoint  *points;          /* the current branch as given, for lookup */
   guint          n_points;
@@ -90,6 +94,7 @@ branch_free (gpointer data)
 {
   Branch *b = data;
 
+  g_free (b->points);
   series_clear (&b->s[0]);
   series_clear (&b->s[1]);
   g_free (b);
@@ -113,6 +118,7 @@ ms_plot_curves_new (MsCurveKind kind)
   self = g_new0 (MsPlotCurves, 1);
   self->kind = kind;
   self->n_series = kind == MS_CURVE_LOSS ? 2 : 1;
+  self->columns = DEFAULT_COLUMNS;
   self->branches = g_ptr_array_new_with_free_func (branch_free);
   self->events = g_array_new (FALSE, TRUE, sizeof (Event));
   g_array_set_clear_func (self->events, event_clear);
@@ -180,6 +186,7 @@ point_value (MsCurveKind         kind,
 
 static void
 series_build (MsCurveKind         kind,
+              guint               columns,
               const MsCurvePoint *points,
               guint               n,
               guint               s,
@@ -199,10 +206,10 @@ series_build (MsCurveKind         kind,
   if (count == 0)
     return;
 
-  out->x = g_new (gint64, MIN (count, 2 * MAX_COLUMNS + 2));
-  out->y = g_new (double, MIN (count, 2 * MAX_COLUMNS + 2));
+  out->x = g_new (gint64, MIN (count, 2 * columns + 2));
+  out->y = g_new (double, MIN (count, 2 * columns + 2));
 
-  if (count <= 2 * MAX_COLUMNS)
+  if (count <= 2 * columns)
     {
       for (guint i = 0; i < n; i++)
         {
@@ -220,7 +227,7 @@ series_build (MsCurveKind         kind,
   hi = MAX (points[n - 1].iteration, lo + 1);
   for (guint i = 0; i < n;)
     {
-      int bucket = (int) ((points[i].iteration - lo) * (MAX_COLUMNS - 1) / (hi - lo));
+      int bucket = (int) ((points[i].iteration - lo) * (gint64) (columns - 1) / (hi - lo));
       gint64 min_x = 0, max_x = 0;
       double min_v = G_MAXDOUBLE, max_v = -G_MAXDOUBLE;
       guint j = i;
@@ -229,7 +236,7 @@ series_build (MsCurveKind         kind,
         {
           double v;
 
-          if ((int) ((points[j].iteration - lo) * (MAX_COLUMNS - 1) / (hi - lo)) != bucket)
+          if ((int) ((points[j].iteration - lo) * (gint64) (columns - 1) / (hi - lo)) != bucket)
             break;
           if (!point_value (kind, &points[j], s, &v))
             continue;
@@ -238,7 +245,7 @@ series_build (MsCurveKind         kind,
           if (v > max_v)
             max_v = v, max_x = points[j].iteration;
         }
-      if (min_v <= max_v && k + 2 <= 2 * MAX_COLUMNS + 2)
+      if (min_v <= max_v && k + 2 <= 2 * columns + 2)
         {
           if (min_x <= max_x)
             {
@@ -396,7 +403,7 @@ ms_plot_curves_update (MsPlotCurves         *self,
   self->points = n > 0 ? g_memdup2 (points, sizeof *points * n) : NULL;
   self->n_points = n;
   for (guint s = 0; s < self->n_series; s++)
-    series_build (self->kind, points, n, s, &self->cur[s]);
+    series_build (self->kind, self->columns, points, n, s, &self->cur[s]);
 
   g_array_set_size (self->events, 0);
   for (guint i = 0; i < n_events; i++)
@@ -437,10 +444,41 @@ ms_plot_curves_add_branch (MsPlotCurves       *self,
   g_return_if_fail (n == 0 || points != NULL);
 
   b = g_new0 (Branch, 1);
+  b->points = n > 0 ? g_memdup2 (points, sizeof *points * n) : NULL;
+  b->n = n;
   for (guint s = 0; s < self->n_series; s++)
-    series_build (self->kind, points, n, s, &b->s[s]);
+    series_build (self->kind, self->columns, points, n, s, &b->s[s]);
   g_ptr_array_add (self->branches, b);
   compute_ranges (self);
+}
+
+void
+ms_plot_curves_set_columns (MsPlotCurves *self,
+                            guint         columns)
+{
+  g_return_if_fail (self != NULL);
+
+  columns = CLAMP (columns, 16, 16384);
+  if (columns == self->columns)
+    return;
+  self->columns = columns;
+  for (guint s = 0; s < self->n_series; s++)
+    series_build (self->kind, columns, self->points, self->n_points, s, &self->cur[s]);
+  for (guint b = 0; b < self->branches->len; b++)
+    {
+      Branch *br = g_ptr_array_index (self->branches, b);
+
+      for (guint s = 0; s < self->n_series; s++)
+        series_build (self->kind, columns, br->points, br->n, s, &br->s[s]);
+    }
+  compute_ranges (self);
+}
+
+guint
+ms_plot_curves_get_n_drawn (MsPlotCurves *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->cur[0].n + (self->n_series > 1 ? self->cur[1].n : 0);
 }
 
 void

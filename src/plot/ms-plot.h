@@ -200,6 +200,12 @@ void          ms_plot_curves_add_branch (MsPlotCurves     *curves,
                                         const MsCurvePoint *points,
                                         guint              n);
 void          ms_plot_curves_clear_branches (MsPlotCurves *curves);
+/* Long series (losses) keep at most 2 points (the minimum and maximum) per bucket of
+ * iterations, one bucket per @columns: set it to the chart's width in pixels.  Default 2048. */
+void          ms_plot_curves_set_columns (MsPlotCurves    *curves,
+                                        guint              columns);
+/* Points the current branch strokes after decimation (all series), for tests */
+guint         ms_plot_curves_get_n_drawn (MsPlotCurves    *curves);
 /* Fixes the iteration axis so that several charts line up; min >= max: automatic */
 void          ms_plot_curves_set_x_range (MsPlotCurves    *curves,
                                         gint64             min,

@@ -178,6 +178,19 @@ on_leave (GtkEventControllerMotion *controller,
 }
 
 static void
+ms_curve_chart_size_allocate (GtkWidget *widget,
+                              int        width,
+                              int        height,
+                              int        baseline)
+{
+  MsCurveChart *self = MS_CURVE_CHART (widget);
+
+  /* Decimate to the width: at most 2 points per pixel column */
+  if (width > 0)
+    ms_plot_curves_set_columns (self->curves, (guint) width);
+}
+
+static void
 ms_curve_chart_snapshot (GtkWidget   *widget,
                          GtkSnapshot *snapshot)
 {
@@ -286,6 +299,7 @@ ms_curve_chart_class_init (MsCurveChartClass *klass)
   object_class->get_property = ms_curve_chart_get_property;
   object_class->set_property = ms_curve_chart_set_property;
   widget_class->snapshot = ms_curve_chart_snapshot;
+  widget_class->size_allocate = ms_curve_chart_size_allocate;
   widget_class->css_changed = ms_view_css_changed;
 
   properties[PROP_KIND] =

@@ -593,6 +593,25 @@ test_curves_decimation_keeps_spikes (void)
         found = ABS (r - target_r) < 40 && ABS (g - target_g) < 40 && ABS (b - target_b) < 40;
       }
   g_assert_true (found);
+
+  /* At most 2 points per column and series, the spike still the maximum */
+  g_assert_cmpuint (ms_plot_curves_get_n_drawn (c), <=, 2 * 2 * 2048);
+  ms_plot_curves_set_columns (c, 300);
+  g_assert_cmpuint (ms_plot_curves_get_n_drawn (c), <=, 2 * 2 * 300);
+  g_assert_cmpuint (ms_plot_curves_get_n_drawn (c), >=, 2 * 300);
+  cr = cairo_create (s);
+  ms_plot_curves_draw (c, cr, 600, 300, &style, -1);
+  cairo_destroy (cr);
+  found = FALSE;
+  for (int y = 0; y < 300 / 8 + 20 && !found; y++)
+    for (int x = 300; x < 450 && !found; x++)
+      {
+        int r, g, b;
+
+        pixel (s, x, y, &r, &g, &b);
+        found = ABS (r - target_r) < 40 && ABS (g - target_g) < 40 && ABS (b - target_b) < 40;
+      }
+  g_assert_true (found);
   cairo_surface_destroy (s);
 }
 
