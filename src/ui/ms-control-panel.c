@@ -873,6 +873,24 @@ load_from_settings (MsControlPanel *self)
 
 /* Applying changes ------------------------------------------------------------------------ */
 
+/* ms_gan_config_validate(), plus what only the run's structure can tell (PacGAN's pack) */
+static gboolean
+gan_config_check (MsControlPanel     *self,
+                  const MsGanConfig  *c,
+                  GError            **error)
+{
+  if (!ms_gan_config_validate (c, error))
+    return FALSE;
+  if (c->adagan_rounds > 1 && self->pack > 1)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("AdaGAN cannot be combined with PacGAN packing: set the pack size "
+                             "to 1 first."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Pushes the objective and remedies the controls describe; an invalid combination (VEEGAN
  * with unrolling, ...) is explained and the controls go back to the committed values. */
 static void
@@ -889,7 +907,7 @@ apply_gan_config (MsControlPanel *self)
    * may emit "notify" after `syncing` is back to 0) */
   if (gan_equal (&c, &self->gan))
     return;
-  if (!ms_gan_config_validate (&c, &error))
+  if (!gan_config_check (self, &c, &error))
     {
       set_message (self, error->message);
       set_gan_controls (self, &self->gan);
@@ -1262,6 +1280,8 @@ arch_mismatch (MsControlPanel *self)
   if (points && arch != NULL && g_str_has_prefix (arch, "dcgan"))
     return _("The DCGAN architectures draw 28×28 images: choose MLP or Automatic for 2-D "
              "points.");
+  if (gtk_spin_button_get_value_as_int (self->pack_spin) > 1 && self->gan.adagan_rounds > 1)
+    return _("PacGAN packing cannot be combined with AdaGAN: turn AdaGAN off first.");
   if (g_str_equal (id, "folder") && !folder_28 && g_strcmp0 (arch, "mlp") != 0)
     return _("The images in this folder are not 28×28, which the DCGAN architectures need: "
              "choose the MLP architecture first.");

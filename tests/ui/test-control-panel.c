@@ -553,6 +553,15 @@ test_new_run (void)
   g_assert_cmpint (ms_session_get_frame (session)->settings.pack, ==, 2);
   g_assert_cmpint (g_settings_get_int (settings, "pack"), ==, 2);
 
+  /* AdaGAN and PacGAN do not mix: refused with a message, nothing pushed */
+  n = ms_session_get_n_events (session);
+  adw_expander_row_set_enable_expansion (child (panel, "adagan_row"), TRUE);
+  g_assert_nonnull (ms_control_panel_get_message (panel));
+  g_assert_false (adw_expander_row_get_enable_expansion (child (panel, "adagan_row")));
+  g_assert_cmpint (g_settings_get_int (settings, "adagan-rounds"), ==, 0);
+  spin_loop (0.3);
+  g_assert_cmpuint (ms_session_get_n_events (session), ==, n);
+
   /* A DCGAN cannot train on 2-D points: refused before any new run */
   n = ms_session_get_n_events (session);
   adw_combo_row_set_selected (child (panel, "arch_row"), 1);   /* Automatic, dcgan-small, ... */
