@@ -2076,6 +2076,14 @@ ms_control_panel_get_run_settings (MsControlPanel    *self,
     }
 
   out->pack = get_int (self, "pack", out->pack);
+  /* Stored values can be edited behind the panel's back (dconf): never hand the window a run
+   * that cannot start */
+  if (out->gan.adagan_rounds > 1 && out->pack > 1)
+    out->gan.adagan_rounds = 0;
+  if (out->arch != NULL && g_str_has_prefix (out->arch, "dcgan")
+      && (g_str_equal (out->dataset, "drawn")
+          || g_strv_contains (ms_mixture_names (), out->dataset)))
+    g_clear_pointer (&out->arch, g_free);
   out->seed = (guint64) get_int (self, "seed", (int) out->seed);
   out->eval_every = get_int (self, "eval-every", out->eval_every);
   out->eval_samples = get_int (self, "eval-samples", out->eval_samples);

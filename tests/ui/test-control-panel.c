@@ -270,6 +270,16 @@ test_stored_values_come_back (void)
   g_assert_true (gtk_widget_get_visible (child (panel, "lambda_row")));
   g_assert_cmpint (gtk_spin_button_get_value_as_int (child (panel, "seed_spin")), ==, 7);
 
+  /* Combinations that cannot start are mended (a DCGAN on 2-D points, AdaGAN with PacGAN) */
+  g_settings_set_string (settings, "arch", "dcgan-small");
+  g_settings_set_int (settings, "adagan-rounds", 3);
+  g_settings_set_int (settings, "pack", 2);
+  ms_control_panel_get_run_settings (panel, &s);
+  g_assert_null (s.arch);
+  g_assert_cmpint (s.gan.adagan_rounds, ==, 0);
+  g_assert_cmpint (s.pack, ==, 2);
+  ms_session_settings_clear (&s);
+
   finish (panel, NULL, settings);
 }
 
