@@ -793,6 +793,49 @@ test_accessible (void)
   finish (panel, NULL, settings);
 }
 
+static gboolean has_size (gpointer data);
+
+/* Tab alone reaches every visible control */
+static void
+test_keyboard (void)
+{
+  GSettings *settings = new_settings ();
+  MsControlPanel *panel = new_panel (settings);
+  GtkWidget *window = gtk_window_new ();
+  const char *controls[] = {
+    "dataset_row", "open_folder_row", "draw_row", "arch_row", "loss_row", "n_critic_spin",
+    "unroll_row", "pack_spin", "veegan_switch", "adagan_row", "g_kind_row", "g_lr_row",
+    "g_beta1_spin", "g_beta2_spin", "link_switch", "d_kind_row", "d_lr_row", "batch_spin",
+    "seed_spin", "eval_every_spin", "eval_samples_spin",
+  };
+  gboolean reached[G_N_ELEMENTS (controls)] = { FALSE, };
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 700);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (panel));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_until (has_size, panel, WAIT_SECONDS));
+
+  for (int step = 0; step < 400; step++)
+    {
+      GtkWidget *focus;
+
+      gtk_widget_child_focus (window, GTK_DIR_TAB_FORWARD);
+      focus = gtk_root_get_focus (GTK_ROOT (window));
+      for (guint i = 0; i < G_N_ELEMENTS (controls) && focus != NULL; i++)
+        if (focus == child (panel, controls[i])
+            || gtk_widget_is_ancestor (focus, child (panel, controls[i])))
+          reached[i] = TRUE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (controls); i++)
+    {
+      g_test_message ("%s", controls[i]);
+      g_assert_true (reached[i]);
+    }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  finish (panel, NULL, settings);
+}
+
 /* MsDrawDistribution --------------------------------------------------------------------- */
 
 static GtkEventController *
@@ -950,6 +993,7 @@ main (int   argc,
   g_test_add_func ("/ui/control-panel/fashion-missing", test_fashion_missing);
   g_test_add_func ("/ui/control-panel/draw-dialog", test_draw_dialog);
   g_test_add_func ("/ui/control-panel/accessible", test_accessible);
+  g_test_add_func ("/ui/control-panel/keyboard", test_keyboard);
   g_test_add_func ("/ui/draw-distribution/api", test_draw_api);
   g_test_add_func ("/ui/draw-distribution/mouse", test_draw_mouse);
   return g_test_run ();
