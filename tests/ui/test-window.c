@@ -417,6 +417,19 @@ test_window_pause_on_collapse (void)
 
 /* Screenshot ----------------------------------------------------------------------------- */
 
+static gboolean
+has_render_node (MsWindow *window,
+                 gpointer  data)
+{
+  GdkPaintable *paintable = data;
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+
+  gdk_paintable_snapshot (paintable, snapshot, 1, 1);
+  node = gtk_snapshot_free_to_node (snapshot);
+  return node != NULL;
+}
+
 static void
 save_screenshot (GtkWidget  *widget,
                  const char *path)
@@ -431,9 +444,16 @@ save_screenshot (GtkWidget  *widget,
 
   g_assert_cmpint (width, >, 0);
   g_assert_cmpint (height, >, 0);
+  /* The paintable holds what the window drew last: wait for a drawing */
+  gtk_widget_queue_draw (widget);
+  if (!wait_until (MS_WINDOW (widget), has_render_node, paintable, 10))
+    g_test_message ("no drawing after 10 s");
   gdk_paintable_snapshot (paintable, snapshot, width, height);
   node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
+  if (node == NULL)
+    g_error ("nothing drawn: mapped %d, %dx%d, paintable %dx%d", gtk_widget_get_mapped (widget),
+             width, height, gdk_paintable_get_intrinsic_width (paintable),
+             gdk_paintable_get_intrinsic_height (paintable));
   texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
   g_assert_true (gdk_texture_save_to_png (texture, path));
 }
@@ -470,7 +490,7 @@ test_window_screenshot (void)
   window = ms_window_new_for_run (NULL, settings, &run);
   ms_session_settings_clear (&run);
   g_object_ref_sink (window);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 820);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 780);
   gtk_window_present (GTK_WINDOW (window));
 
   /* A snapshot on the way, so that the list shows one */
