@@ -221,6 +221,24 @@ test_window_actions (void)
   ms_session_restore (ms_window_get_session (window), ms_snapshot_list_get_id (snapshots, 1));
   g_assert_true (wait_until (window, has_event, GINT_TO_POINTER (MS_SESSION_EVENT_RESTORE),
                              WAIT_SECONDS));
+  g_assert_nonnull (_ms_window_get_last_toast (window));
+
+  /* A new run drops the snapshots */
+  {
+    MsSessionSettings other;
+    EventCount c = { MS_SESSION_EVENT_RUN_STARTED,
+                     count_events (window, MS_SESSION_EVENT_RUN_STARTED) + 1 };
+
+    ms_session_settings_init (&other, "ring8", MS_LOSS_NSGAN);
+    other.seed = 7;
+    other.eval_every = 10;
+    other.eval_samples = 200;
+    other.grid_size = 16;
+    ms_session_push (ms_window_get_session (window), ms_session_command_new_new_run (&other));
+    ms_session_settings_clear (&other);
+    g_assert_true (wait_until (window, has_n_events, &c, WAIT_SECONDS));
+    g_assert_cmpuint (ms_snapshot_list_get_n_items (snapshots), ==, 0);
+  }
 
   destroy_window (window);
 }
@@ -520,6 +538,79 @@ test_window_screenshot (void)
   destroy_window (window);
 }
 
+/* Status line ---------------------------------------------------------------------------- */
+
+static MsFrame *
+status_frame (gint64   iteration,
+              guint    run,
+              gboolean paused)
+{
+  MsFrame *frame = ms_frame_new ();
+
+  ms_session_settings_init (&frame->settings, "ring8", MS_LOSS_WGAN_GP);
+  frame->settings.gan.unroll = 5;
+  frame->iteration = iteration;
+  frame->run = run;
+  frame->paused = paused;
+  return frame;
+}
+
+/* Speed from the frames' iteration deltas over wall time; elapsed running time; the caption */
+static void
+test_status_line (void)
+{
+  MsStatusLine *line = g_object_ref_sink (MS_STATUS_LINE (ms_status_line_new ()));
+  g_autofree char *elapsed = ms_status_line_format_elapsed (3903.5);
+  g_autofree char *short_elapsed = ms_status_line_format_elapsed (65);
+  g_autofree char *text = NULL;
+  MsFrame *f;
+
+  g_assert_cmpstr (elapsed, ==, "1:05:03");
+  g_assert_cmpstr (short_elapsed, ==, "1:05");
+
+  f = status_frame (0, 1, FALSE);
+  ms_status_line_set_frame (line, f, 1000000);
+  ms_frame_unref (f);
+  g_assert_cmpfloat (ms_status_line_get_rate (line), ==, 0);
+  f = status_frame (100, 1, FALSE);
+  ms_status_line_set_frame (line, f, 2000000);
+  ms_frame_unref (f);
+  g_assert_cmpfloat_with_epsilon (ms_status_line_get_rate (line), 100, 1e-9);
+  f = status_frame (300, 1, FALSE);
+  ms_status_line_set_frame (line, f, 3000000);
+  ms_frame_unref (f);
+  g_assert_cmpfloat_with_epsilon (ms_status_line_get_rate (line), 150, 1e-9);
+  g_assert_cmpint (ms_status_line_get_iteration (line), ==, 300);
+
+  text = ms_status_line_get_text (line);
+  g_assert_nonnull (strstr (text, "300"));
+  g_assert_nonnull (strstr (text, "150.0 it/s"));
+  g_assert_nonnull (strstr (text, "0:02"));
+  g_assert_nonnull (strstr (text, "WGAN-GP"));
+  g_assert_nonnull (strstr (text, "unrolled 5"));
+  g_clear_pointer (&text, g_free);
+
+  /* Paused: no speed, the clock stops */
+  f = status_frame (300, 1, TRUE);
+  ms_status_line_set_frame (line, f, 60000000);
+  ms_frame_unref (f);
+  g_assert_cmpfloat (ms_status_line_get_rate (line), ==, 0);
+  text = ms_status_line_get_text (line);
+  g_assert_nonnull (strstr (text, "0:02"));
+  g_clear_pointer (&text, g_free);
+
+  /* A new run starts over */
+  f = status_frame (10, 2, FALSE);
+  ms_status_line_set_frame (line, f, 61000000);
+  ms_frame_unref (f);
+  g_assert_cmpint (ms_status_line_get_iteration (line), ==, 10);
+  g_assert_cmpfloat (ms_status_line_get_rate (line), ==, 0);
+
+  ms_status_line_set_frame (line, NULL, 62000000);
+  g_assert_cmpint (ms_status_line_get_iteration (line), ==, 0);
+  g_assert_finalize_object (line);
+}
+
 /* Application ---------------------------------------------------------------------------- */
 
 static GtkWindow *
@@ -718,6 +809,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/size", test_window_size);
   g_test_add_func ("/ui/window/help", test_window_help);
   g_test_add_func ("/ui/application", test_application);
+  g_test_add_func ("/ui/status-line", test_status_line);
   g_test_add_func ("/ui/window/screenshot/mnist", test_window_screenshot);
   g_test_add_func ("/ui/window/screenshot/ring8", test_window_screenshot_ring8);
   return g_test_run ();
