@@ -184,6 +184,24 @@ respond (AdwMessageDialog *dialog,
   g_assert_finalize_object (dialog);
 }
 
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* For objects a worker thread may still hold for a moment (a GTask's source object): drop
+ * our reference and wait until it is finalized */
+static void
+assert_finalized_soon (gpointer object)
+{
+  gpointer weak = object;
+
+  g_object_add_weak_pointer (object, &weak);
+  g_object_unref (object);
+  g_assert_true (wait_until (is_null, &weak, WAIT_SECONDS));
+}
+
 static void
 finish (MsControlPanel *panel,
         MsSession      *session,
@@ -640,7 +658,8 @@ test_bad_folder (void)
   g_assert_cmpstr (g_settings_get_string (settings, "dataset-folder"), ==, "");
   g_rmdir (dir);
 
-  finish (panel, NULL, settings);
+  assert_finalized_soon (panel);
+  g_assert_finalize_object (settings);
 }
 
 static gboolean
@@ -673,7 +692,8 @@ test_good_folder (void)
   g_assert_cmpstr (s.dataset, ==, dir);
   ms_session_settings_clear (&s);
 
-  finish (panel, NULL, settings);
+  assert_finalized_soon (panel);
+  g_assert_finalize_object (settings);
 }
 
 /* main() points MODESCOPE_FASHION_MNIST_DIR at a folder that does not exist */
