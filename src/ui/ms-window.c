@@ -15,7 +15,6 @@
 #include "ms-collapse-indicator.h"
 #include "ms-control-panel.h"
 #include "ms-curve-chart.h"
-#include "ms-help-page.h"
 #include "ms-sample-grid.h"
 #include "ms-scatter-view.h"
 #include "ms-window-private.h"
@@ -148,11 +147,32 @@ views_set_session (MsWindow  *self,
     ms_curve_chart_set_session (MS_CURVE_CHART (self->curves[i]), session);
 }
 
+/* The last iteration any chart shows: the run's, or an earlier branch's when a restore went
+ * back (its lighter curve stays visible for comparison) */
+static gint64
+x_axis_end (MsWindow *self,
+            MsFrame  *frame)
+{
+  gint64 end = MAX (frame->iteration, 1);
+  guint n;
+
+  if (self->session == NULL)
+    return end;
+  for (guint b = 0; b < ms_session_get_n_branches (self->session); b++)
+    {
+      const MsCurvePoint *points = ms_session_get_branch (self->session, b, &n, NULL);
+
+      if (n > 0)
+        end = MAX (end, points[n - 1].iteration);
+    }
+  return end;
+}
+
 static void
 views_set_frame (MsWindow *self,
                  MsFrame  *frame)
 {
-  gint64 x_max = MAX (frame->iteration, 1);
+  gint64 x_max = x_axis_end (self, frame);
 
   gtk_stack_set_visible_child_name (self->data_stack, frame->is_2d ? "points" : "images");
   if (frame->is_2d)

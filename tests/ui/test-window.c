@@ -764,7 +764,7 @@ test_window_screenshot_ring8 (void)
   const char *dir = g_getenv ("MS_SCREENSHOT_DIR");
   g_autofree char *path = NULL;
   MsWindow *window;
-  gint64 iterations = 300;
+  gint64 iterations;
 
   if (dir == NULL)
     {
@@ -774,9 +774,22 @@ test_window_screenshot_ring8 (void)
   window = new_ring8_window ();
   gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.play-pause", NULL));
+  /* Snapshot at 100, go on to 300, restore: the later curves stay, lighter */
+  iterations = 100;
   if (!wait_until (window, has_evaluated_frame, &iterations, 60))
     g_error ("no evaluated ring8 frame after 60 s");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.snapshot", NULL));
+  iterations = 300;
+  if (!wait_until (window, has_evaluated_frame, &iterations, 60))
+    g_error ("no evaluated ring8 frame after 60 s");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.play-pause", NULL));
+  g_assert_cmpuint (ms_snapshot_list_get_n_items (window->snapshot_list), ==, 1);
+  ms_session_restore (ms_window_get_session (window),
+                      ms_snapshot_list_get_id (window->snapshot_list, 0));
+  if (!wait_until (window, has_event, GINT_TO_POINTER (MS_SESSION_EVENT_RESTORE), 60))
+    g_error ("no restore after 60 s");
   spin (window, 0.5);
+  g_assert_cmpuint (ms_session_get_n_branches (ms_window_get_session (window)), ==, 1);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->data_stack), ==, "points");
 
   g_mkdir_with_parents (dir, 0755);
