@@ -101,6 +101,7 @@ struct _MsControlPanel
   gboolean             has_pending_drawn;
   AdwMessageDialog    *confirm_dialog;
   GtkWindow           *draw_window;
+  GtkNativeDialog     *chooser;
   GCancellable        *cancellable;
 
   GPtrArray           *dataset_ids;     /* ids of the dataset model's items */
@@ -1511,7 +1512,8 @@ on_folder_chosen (GtkNativeDialog *dialog,
         ms_control_panel_open_folder (self, file);
     }
   gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
+  if (self->chooser == dialog)
+    g_clear_object (&self->chooser);
 }
 
 static void
@@ -1520,12 +1522,18 @@ open_folder_row_activated_cb (MsControlPanel *self)
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   GtkFileChooserNative *chooser;
 
+  if (self->chooser != NULL)
+    {
+      gtk_native_dialog_show (self->chooser);
+      return;
+    }
   chooser = gtk_file_chooser_native_new (_("Open IDX Folder"),
                                          GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                          GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
                                          _("_Open"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   g_signal_connect_object (chooser, "response", G_CALLBACK (on_folder_chosen), self, 0);
+  self->chooser = GTK_NATIVE_DIALOG (chooser);   /* owns it until the response */
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
@@ -2135,6 +2143,12 @@ ms_control_panel_dispose (GObject *object)
     }
   if (self->draw_window != NULL)
     gtk_window_destroy (self->draw_window);
+  if (self->chooser != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->chooser, self);
+      gtk_native_dialog_destroy (self->chooser);
+      g_clear_object (&self->chooser);
+    }
   ms_control_panel_set_session (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), MS_TYPE_CONTROL_PANEL);
 

@@ -670,6 +670,21 @@ dataset_is_folder (gpointer data)
   return g_str_equal (dataset, "folder");
 }
 
+/* "Open IDX Folder…" shows a folder chooser; a panel that goes away takes it along */
+static void
+test_folder_chooser (void)
+{
+  GSettings *settings = new_settings ();
+  MsControlPanel *panel = new_panel (settings);
+
+  g_signal_emit_by_name (child (panel, "open_folder_row"), "activated");
+  spin_loop (0.3);
+  g_signal_emit_by_name (child (panel, "open_folder_row"), "activated");   /* shown again */
+  spin_loop (0.3);
+  finish (panel, NULL, settings);
+  spin_loop (0.3);
+}
+
 /* The shipped MNIST folder is a valid IDX folder */
 static void
 test_good_folder (void)
@@ -1010,6 +1025,7 @@ main (int   argc,
   g_test_add_func ("/ui/control-panel/drawn", test_drawn);
   g_test_add_func ("/ui/control-panel/bad-folder", test_bad_folder);
   g_test_add_func ("/ui/control-panel/good-folder", test_good_folder);
+  g_test_add_func ("/ui/control-panel/folder-chooser", test_folder_chooser);
   g_test_add_func ("/ui/control-panel/fashion-missing", test_fashion_missing);
   g_test_add_func ("/ui/control-panel/draw-dialog", test_draw_dialog);
   g_test_add_func ("/ui/control-panel/accessible", test_accessible);
