@@ -85,6 +85,10 @@ view_card (GtkWidget  *view,
   return box;
 }
 
+static const char *indicator_tooltip =
+  N_("The collapse detector's verdict from the class mix, the KL divergence and the sample "
+     "diversity; the strip shows it over the whole run");
+
 static void
 create_views (MsWindow *self)
 {
@@ -119,9 +123,7 @@ create_views (MsWindow *self)
   gtk_box_append (GTK_BOX (self->points_box), view_card (self->scatter, _("Points")));
 
   self->indicator = ms_collapse_indicator_new ();
-  gtk_widget_set_tooltip_text (self->indicator,
-                               _("The collapse detector's verdict from the class mix, the KL "
-                                 "divergence and the sample diversity, and its history"));
+  gtk_widget_set_tooltip_text (self->indicator, _(indicator_tooltip));
   gtk_box_append (GTK_BOX (self->indicator_box), self->indicator);
 
   for (int i = 0; i < MS_WINDOW_N_CURVES; i++)
@@ -186,6 +188,15 @@ views_set_frame (MsWindow *self,
   for (int i = 0; i < MS_WINDOW_N_CURVES; i++)
     ms_curve_chart_set_x_range (MS_CURVE_CHART (self->curves[i]), 0, x_max);
   ms_collapse_indicator_set_x_range (MS_COLLAPSE_INDICATOR (self->indicator), 0, x_max);
+
+  /* The reason may be ellipsized beside the charts: the tooltip has all of it */
+  if (frame->collapse_reason != NULL && frame->collapse_reason[0] != '\0')
+    {
+      g_autofree char *tooltip = g_strdup_printf ("%s\n\n%s", frame->collapse_reason,
+                                                  _(indicator_tooltip));
+
+      gtk_widget_set_tooltip_text (self->indicator, tooltip);
+    }
 }
 
 GtkWidget *
@@ -705,6 +716,8 @@ ms_window_init (MsWindow *self)
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->sidebar_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Training Controls"), -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->sidebar_box),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Training Controls"), -1);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->step_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Step"), -1);
