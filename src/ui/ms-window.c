@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "ms-class-histogram.h"
 #include "ms-collapse-indicator.h"
@@ -230,6 +231,9 @@ _ms_window_get_part (MsWindow   *self,
 
 /* Frames and events -------------------------------------------------------------------- */
 
+static void set_running_state (MsWindow *self,
+                               gboolean  running);
+
 static void
 handle_events (MsWindow *self)
 {
@@ -246,11 +250,13 @@ handle_events (MsWindow *self)
           /* The trainer paused itself */
           text = g_strdup_printf (_("Training diverged at iteration %" G_GINT64_FORMAT
                                     " and was rolled back"), e->iteration);
-          _ms_window_set_running (self, FALSE);
+          set_running_state (self, FALSE);
           break;
         case MS_SESSION_EVENT_REJECTED:
-          /* Translators: %s says which value and why, e.g. "rejected: lr -1 is negative" */
-          text = g_strdup_printf (_("A change was not applied (%s)"), e->label);
+          /* Translators: %s says which value and why, e.g. "lr -1 is negative" */
+          text = g_strdup_printf (_("A change was not applied (%s)"),
+                                  g_str_has_prefix (e->label, "rejected: ")
+                                  ? e->label + strlen ("rejected: ") : e->label);
           break;
         case MS_SESSION_EVENT_RESTORE:
           text = g_strdup (_("Snapshot restored: the curves that followed it stay visible in "
@@ -258,7 +264,7 @@ handle_events (MsWindow *self)
           break;
         case MS_SESSION_EVENT_ERROR:
           text = g_strdup_printf (_("Training stopped: %s"), e->label);
-          _ms_window_set_running (self, FALSE);
+          set_running_state (self, FALSE);
           break;
         default:
           break;
@@ -340,6 +346,19 @@ update_play_button (MsWindow *self)
     gtk_widget_add_css_class (self->play_button, "suggested-action");
 }
 
+/* What the window shows, for a state the trainer is already in */
+static void
+set_running_state (MsWindow *self,
+                   gboolean  running)
+{
+  running = !!running;
+  if (running == self->running)
+    return;
+  self->running = running;
+  update_play_button (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+}
+
 void
 _ms_window_set_running (MsWindow *self,
                         gboolean  running)
@@ -352,11 +371,7 @@ _ms_window_set_running (MsWindow *self,
       else
         ms_session_pause (self->session);
     }
-  if (running == self->running)
-    return;
-  self->running = running;
-  update_play_button (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  set_running_state (self, running);
 }
 
 gboolean
