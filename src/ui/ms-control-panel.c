@@ -1131,6 +1131,24 @@ on_gan_control_changed (MsControlPanel *self)
   apply_gan_config (self);
 }
 
+/* A new objective brings its paper's D steps per G step (5 for the WGANs), unless the user
+ * chose another value than the old objective's, as modescope-cli's --schedule does */
+static void
+on_loss_changed (AdwComboRow    *row,
+                 GParamSpec     *pspec,
+                 MsControlPanel *self)
+{
+  guint loss = adw_combo_row_get_selected (row);
+
+  if (self->syncing || loss >= MS_LOSS_N_KINDS || loss == self->gan.loss)
+    return;
+  if (gtk_spin_button_get_value_as_int (self->n_critic_spin)
+      == ms_gan_config_default (self->gan.loss).n_critic)
+    set_spin_quietly (self, self->n_critic_spin,
+                      ms_gan_config_default ((MsLossKind) loss).n_critic);
+  apply_gan_config (self);
+}
+
 static void
 on_batch_changed (GtkSpinButton  *spin,
                   MsControlPanel *self)
@@ -1805,7 +1823,7 @@ sync_from_frame (MsControlPanel *self,
       g_autofree char *now = dataset_session_name (self->dataset, self->folder);
 
       if (self->confirm_dialog == NULL
-          && (g_strcmp0 (now, s->dataset) != 0 || g_str_equal (s->dataset, "drawn")))
+          && (g_strcmp0 (now, s->dataset) != 0 || g_strcmp0 (s->dataset, "drawn") == 0))
         {
           set_dataset_from_settings (self, s);
           save_dataset (self);
@@ -2435,8 +2453,7 @@ ms_control_panel_init (MsControlPanel *self)
 
   g_signal_connect (self->dataset_row, "notify::selected", G_CALLBACK (on_dataset_changed), self);
   g_signal_connect (self->arch_row, "notify::selected", G_CALLBACK (on_arch_changed), self);
-  g_signal_connect_swapped (self->loss_row, "notify::selected",
-                            G_CALLBACK (on_gan_control_changed), self);
+  g_signal_connect (self->loss_row, "notify::selected", G_CALLBACK (on_loss_changed), self);
   g_signal_connect_swapped (self->clip_spin, "value-changed",
                             G_CALLBACK (on_gan_control_changed), self);
   g_signal_connect_swapped (self->lambda_spin, "value-changed",

@@ -351,6 +351,9 @@ test_controls_push_commands (void)
   expect_event (session, n, MS_SESSION_EVENT_GAN_CONFIG);
   g_assert_cmpstr (g_settings_get_string (settings, "loss"), ==, "wgan-gp");
   g_assert_true (gtk_widget_get_visible (child (panel, "lambda_row")));
+  /* with the WGAN papers' 5 critic steps, since n_critic was NS-GAN's default */
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (child (panel, "n_critic_spin")), ==, 5);
+  g_assert_cmpint (g_settings_get_int (settings, "n-critic"), ==, 5);
 
   /* Remedy parameter: the gradient penalty's weight, then unrolling */
   n = ms_session_get_n_events (session);
