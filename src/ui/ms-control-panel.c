@@ -13,7 +13,13 @@
  *    commands was applied never reverts the control the user just changed.  A new run, the
  *    first frame of a session, or a rejected command of ours take every value from the frame.
  * While the controls are being set from code, `syncing` is non-zero and no handler pushes a
- * command: that is the guard against feedback loops.
+ * command: that is the guard against feedback loops.  Some widgets (GtkSwitch) emit their
+ * notify after the guard is released, so every handler also compares with "committed" and
+ * does nothing when they agree.  Until the session's events answer our own commands (applied
+ * or rejected), frames are not followed: they may have been built before the command.
+ *
+ * GSettings are written by hand rather than with g_settings_bind(): a value is stored only
+ * once it is valid and has been pushed, and values that arrive with frames are stored too.
  */
 #include "config.h"
 

@@ -532,6 +532,45 @@ test_follows_session (void)
   finish (panel, session, settings);
 }
 
+static gboolean
+has_error_event (gpointer data)
+{
+  EventWait w = { data, 0, MS_SESSION_EVENT_ERROR };
+
+  return has_event_since (&w);
+}
+
+/* A session whose data could not be loaded has no run and sends no frame: the session's
+ * rejection of a change reaches the panel's message all the same */
+static void
+test_session_without_run (void)
+{
+  GSettings *settings = new_settings ();
+  MsControlPanel *panel = new_panel (settings);
+  g_autoptr(GError) error = NULL;
+  MsSessionSettings s;
+  MsSession *session;
+  guint n;
+
+  ms_session_settings_init (&s, "/nonexistent/modescope-idx-folder", MS_LOSS_NSGAN);
+  s.start_paused = TRUE;
+  session = ms_session_new (&s, &error);
+  g_assert_no_error (error);
+  ms_session_settings_clear (&s);
+  g_assert_true (wait_until (has_error_event, session, WAIT_SECONDS));
+  g_assert_null (ms_session_get_frame (session));
+
+  ms_control_panel_set_session (panel, session);
+  n = ms_session_get_n_events (session);
+  gtk_spin_button_set_value (child (panel, "batch_spin"), 16);
+  expect_event (session, n, MS_SESSION_EVENT_REJECTED);
+  spin_loop (0.2);
+  g_assert_nonnull (ms_control_panel_get_message (panel));
+
+  ms_control_panel_set_session (panel, NULL);
+  finish (panel, session, settings);
+}
+
 static void
 test_new_run (void)
 {
@@ -1025,6 +1064,7 @@ main (int   argc,
   g_test_add_func ("/ui/control-panel/invalid-lr", test_invalid_lr);
   g_test_add_func ("/ui/control-panel/follows-session", test_follows_session);
   g_test_add_func ("/ui/control-panel/new-run", test_new_run);
+  g_test_add_func ("/ui/control-panel/session-without-run", test_session_without_run);
   g_test_add_func ("/ui/control-panel/drawn", test_drawn);
   g_test_add_func ("/ui/control-panel/bad-folder", test_bad_folder);
   g_test_add_func ("/ui/control-panel/good-folder", test_good_folder);
