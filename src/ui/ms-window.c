@@ -258,6 +258,12 @@ handle_events (MsWindow *self)
                                   g_str_has_prefix (e->label, "rejected: ")
                                   ? e->label + strlen ("rejected: ") : e->label);
           break;
+        case MS_SESSION_EVENT_PAUSE:
+        case MS_SESSION_EVENT_RESUME:
+          /* Whoever pushed it (this window, the control panel, a schedule), the button
+           * follows the trainer */
+          set_running_state (self, e->kind == MS_SESSION_EVENT_RESUME);
+          break;
         case MS_SESSION_EVENT_RESTORE:
           text = g_strdup (_("Snapshot restored: the curves that followed it stay visible in "
                              "a lighter style"));
