@@ -704,6 +704,12 @@ test_application (void)
   gtk_window_set_application (GTK_WINDOW (run_window), GTK_APPLICATION (app));
   gtk_window_set_default_size (GTK_WINDOW (run_window), 1001, 702);
   spin (run_window, 0.2);
+
+  /* Ctrl+? and the menu item: GtkApplication's shortcuts window from gtk/help-overlay.ui */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "shortcuts", NULL);
+  w = find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+  g_assert_nonnull (w);
+  gtk_window_destroy (w);
   g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
   g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1001);
   g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 702);
