@@ -60,7 +60,7 @@ add_row (MsSnapshotList       *self,
   GtkWidget *button = gtk_button_new_from_icon_name ("edit-undo-symbolic");
 
   /* Translators: a snapshot in the list: "Iteration 1200" */
-  title = g_strdup_printf (_("Iteration %" G_GINT64_FORMAT), event->iteration);
+  title = g_strdup_printf (_("Iteration %lld"), (long long) event->iteration);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   if (label != NULL)
     {
@@ -76,7 +76,7 @@ add_row (MsSnapshotList       *self,
   gtk_widget_set_tooltip_text (button, _("Go back to this snapshot; the curves since then stay "
                                          "visible in a lighter style"));
   /* Translators: accessible name of a snapshot's restore button */
-  accessible = g_strdup_printf (_("Restore iteration %" G_GINT64_FORMAT), event->iteration);
+  accessible = g_strdup_printf (_("Restore iteration %lld"), (long long) event->iteration);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   accessible, -1);
   g_object_set_data (G_OBJECT (button), "ms-snapshot-id", GUINT_TO_POINTER (event->command_id));

@@ -129,7 +129,7 @@ update_labels (MsStatusLine *self)
   g_autofree char *text = NULL;
 
   /* Translators: the training iteration shown in the status line */
-  iteration = g_strdup_printf (_("Iteration %" G_GINT64_FORMAT), self->iteration);
+  iteration = g_strdup_printf (_("Iteration %lld"), (long long) self->iteration);
   if (!self->has_frame)
     rate = g_strdup (_("Starting…"));
   else if (self->paused)

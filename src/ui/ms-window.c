@@ -248,8 +248,8 @@ handle_events (MsWindow *self)
         {
         case MS_SESSION_EVENT_DIVERGED:
           /* The trainer paused itself */
-          text = g_strdup_printf (_("Training diverged at iteration %" G_GINT64_FORMAT
-                                    " and was rolled back"), e->iteration);
+          text = g_strdup_printf (_("Training diverged at iteration %lld and was rolled back"),
+                                  (long long) e->iteration);
           set_running_state (self, FALSE);
           break;
         case MS_SESSION_EVENT_REJECTED:
