@@ -494,6 +494,9 @@ ms_window_close_request (GtkWindow *window)
         }
       g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
     }
+  /* Disposing joins the trainer thread (up to one step or evaluation): be gone meanwhile */
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+  gdk_display_flush (gtk_widget_get_display (GTK_WIDGET (window)));
   return GTK_WINDOW_CLASS (ms_window_parent_class)->close_request (window);
 }
 
