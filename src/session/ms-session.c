@@ -1419,6 +1419,7 @@ trainer_apply (Trainer          *t,
           trainer_event (t, MS_SESSION_EVENT_EVAL_EVERY, c->id,
                          "evaluation every %d -> %d iterations", t->eval_every, c->ivalue);
           t->eval_every = c->ivalue;
+          t->settings.eval_every = c->ivalue;   /* frames report the active interval */
         }
       else
         {
