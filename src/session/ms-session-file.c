@@ -1028,6 +1028,7 @@ new_from_file (const char  *path,
   t->run = l.run;
   t->n_evaluations = l.n_evaluations;
   t->eval_every = l.eval_every;
+  t->settings.eval_every = l.eval_every;
   g_array_unref (t->fed);
   t->fed = g_steal_pointer (&l.fed);
   _ms_trainer_replay_detector (t);
