@@ -567,6 +567,49 @@ test_file_headless (void)
   g_assert_finalize_object (a);
 }
 
+static gboolean
+has_lr_event (MsSession *session,
+              gpointer   data)
+{
+  return find_event (session, MS_SESSION_EVENT_LR) != NULL;
+}
+
+/* Evaluations: every eval_every iterations and when a command stops the run, once per
+ * weights; a changed setting shows the evaluation the weights have */
+static void
+test_evaluations_once (void)
+{
+  MsSession *a = new_session ();
+  const MsSessionEvaluation *e;
+  guint n = 0;
+  MsFrame *f;
+
+  run_to (a, 15);                       /* evaluated at 10 and at the pause at 15 */
+  e = ms_session_get_evaluations (a, &n);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpint (e[0].iteration, ==, 10);
+  g_assert_cmpint (e[1].iteration, ==, 15);
+  ms_session_push (a, ms_session_command_new_set_lr (TRUE, 1e-3));
+  ms_session_pause (a);                 /* the same weights: not evaluated again */
+  wait_for (a, has_frame, NULL, "a frame");
+  {
+    gint64 fifteen = 15;
+
+    wait_for (a, has_lr_event, NULL, "the learning-rate change");
+    wait_for (a, paused_at, &fifteen, "the pause");
+  }
+  f = ms_session_get_frame (a);
+  g_assert_true (f->has_evaluation);
+  e = ms_session_get_evaluations (a, &n);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpfloat (f->evaluation.hq_fraction, ==, e[1].evaluation.hq_fraction);
+  run_to (a, 20);                       /* 20 is a multiple of eval_every: once */
+  e = ms_session_get_evaluations (a, &n);
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_cmpint (e[2].iteration, ==, 20);
+  g_assert_finalize_object (a);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -583,6 +626,7 @@ main (int    argc,
   g_test_add_func ("/session-file/save-fails", test_file_save_fails);
   g_test_add_func ("/session-file/save-async", test_file_save_async);
   g_test_add_func ("/session-file/headless", test_file_headless);
+  g_test_add_func ("/session/evaluations-once", test_evaluations_once);
   status = g_test_run ();
   ms_test_rm_rf (tmpdir);
   g_free (tmpdir);
