@@ -180,6 +180,25 @@ test_window_builds (void)
       g_assert_true (gtk_widget_get_root (part) == GTK_ROOT (window));
     }
   g_assert_null (_ms_window_get_part (window, "no-such-part"));
+
+  /* Icon-only buttons have an accessible name; Play/Pause names what it will do */
+  {
+    GtkWidget *buttons[] = {
+      window->sidebar_button, window->play_button, window->step_button, window->reset_button,
+      window->snapshot_button, window->menu_button, window->help_button,
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
+      g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (buttons[i]),
+                                                       GTK_ACCESSIBLE_PROPERTY_LABEL));
+    gtk_test_accessible_assert_property (GTK_ACCESSIBLE (window->play_button),
+                                         GTK_ACCESSIBLE_PROPERTY_LABEL, "Play");
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.play-pause", NULL));
+    gtk_test_accessible_assert_property (GTK_ACCESSIBLE (window->play_button),
+                                         GTK_ACCESSIBLE_PROPERTY_LABEL, "Pause");
+    g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (window->play_button)), ==,
+                     "media-playback-pause-symbolic");
+  }
   destroy_window (window);
 }
 
