@@ -20,6 +20,20 @@
  * with the same metrics (null where the CSV has an empty field or nan).  Both files are
  * written at the end with g_file_set_contents() (atomic replace), also when training stops
  * because it diverged.
+ *
+ * The run is an MsSession, as in the window (one training loop for both front ends): a
+ * headless session built before training (so data and architecture errors exit 2), the
+ * schedule as session commands at their iterations, a pause at --iters, and a main loop that
+ * prints from the session's history (evaluations and events) whenever a frame arrives, so a
+ * coalesced frame loses nothing.  Evaluations cost what they always did: eval_samples
+ * generator samples every --eval-every iterations and at the last one, on noise fixed for the
+ * run; the output is the same as when this command drove MsGan itself.
+ *
+ * --snapshot FILE writes the session file at the end (with the schedule and the printed
+ * events as notes); --resume FILE continues one: --iters counts every iteration, explicit
+ * flags change the file's settings at its iteration (printed as events, a branch of the
+ * saved run), and without --schedule the file's schedule goes on.  --grid FILE.png draws the
+ * final frame with libms-plot (the sample grid, or the scatter for 2-D data).
  */
 #include "config.h"
 
