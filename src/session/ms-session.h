@@ -40,7 +40,8 @@
  * holding the settings, the trainer's state (weights, optimizer state, RNG, iteration, the
  * collapse detector's inputs), the whole history (curve, events, evaluations, branches) and
  * every user snapshot, so that a loaded session continues bit for bit as the saved one would
- * have (same engine thread count).  Commands scheduled but not yet applied are not saved.
+ * have (same engine thread count).  Commands scheduled but not yet applied are not saved; the
+ * automatic rollback point of a loaded session is the state it was loaded with.
  *
  * Divergence: a NaN or infinity in a loss or a weight pauses the run and rolls it back to the
  * last automatic snapshot (one is taken when a run starts and every snapshot_every
