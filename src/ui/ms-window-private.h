@@ -58,6 +58,7 @@ struct _MsWindow
   GSettings            *settings;
   MsSession            *session;
   gulong                frame_handler;
+  gulong                events_handler;
   guint                 n_events_seen;
   guint                 run;
   MsCollapseState       collapse_state;   /* of the latest frame of this run */

@@ -409,6 +409,9 @@ start_session (MsWindow                *self,
   update_play_button (self);
   self->frame_handler = g_signal_connect (self->session, "notify::frame",
                                           G_CALLBACK (on_frame), self);
+  /* Events can arrive without a frame (a rejected command while paused) */
+  self->events_handler = g_signal_connect_swapped (self->session, "notify::n-events",
+                                                   G_CALLBACK (handle_events), self);
   views_set_session (self, self->session);
   _ms_window_update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
@@ -606,6 +609,7 @@ ms_window_dispose (GObject *object)
   if (self->session != NULL)
     {
       g_clear_signal_handler (&self->frame_handler, self->session);
+      g_clear_signal_handler (&self->events_handler, self->session);
       views_set_session (self, NULL);
       g_clear_object (&self->session);
     }

@@ -229,6 +229,14 @@ test_window_actions (void)
   assert_event_after (window, "win.step-d", MS_SESSION_EVENT_STEP);
   assert_event_after (window, "win.step-g", MS_SESSION_EVENT_STEP);
 
+  /* A rejected value becomes a toast */
+  ms_session_push (ms_window_get_session (window), ms_session_command_new_set_lr (TRUE, -1));
+  g_assert_true (wait_until (window, has_event, GINT_TO_POINTER (MS_SESSION_EVENT_REJECTED),
+                             WAIT_SECONDS));
+  spin (window, 0.1);
+  g_assert_nonnull (_ms_window_get_last_toast (window));
+  g_assert_true (g_str_has_prefix (_ms_window_get_last_toast (window), "A change was not applied"));
+
   g_assert_cmpuint (ms_snapshot_list_get_n_items (snapshots), ==, 0);
   assert_event_after (window, "win.snapshot", MS_SESSION_EVENT_SNAPSHOT);
   g_assert_cmpuint (ms_snapshot_list_get_n_items (snapshots), ==, 1);
