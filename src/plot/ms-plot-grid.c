@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #include <glib/gi18n.h>
 
@@ -62,8 +63,10 @@ grid_layout (double             width,
 
         if (p >= 1)
           p = floor (p);
-        if (p > best + 1e-9)
-          best = p, l->cols = cols;
+        /* Among equally large samples, the most nearly square grid (8 x 8, not 6 x 11) */
+        if (p > best + 1e-9
+            || (p > best - 1e-9 && abs (cols - rows) < abs (l->cols - (n + l->cols - 1) / l->cols)))
+          best = MAX (best, p), l->cols = cols;
       }
   }
   l->rows = (n + l->cols - 1) / l->cols;

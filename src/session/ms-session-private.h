@@ -85,6 +85,9 @@ typedef struct
   gboolean             judged;       /* ... and fed to the collapse detector */
   gboolean             want_eval;    /* an applied command stopped or moved the run */
   MsEvaluation         last_eval;
+  gboolean             have_eval;    /* last_eval belongs to this run (perhaps older weights) */
+  gint64               last_eval_iteration;
+  gint64               last_post_us; /* monotonic time of the last frame */
   /* What the collapse detector was fed since the run started (MsSessionEvaluation), so a
    * session file can bring it back to the same state */
   GArray              *fed;

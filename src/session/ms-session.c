@@ -20,6 +20,9 @@
 #define EVAL_CHUNK 2500   /* generator samples per call when evaluating */
 #define NO_TRUNCATE G_MAXINT64
 #define N_REAL_POINTS 512
+/* Frames between evaluations for a window: about 4 a second keeps the grid and the losses
+ * live for a few percent of a 2-core step budget (a frame generates the grid and labels it) */
+#define FRAME_INTERVAL_US (250 * 1000)
 
 /* Why the history is cut: a restore or reset keeps the old curve as a branch to compare
  * with; a new run (other data or networks) drops the branches, a divergence keeps nothing. */
@@ -486,7 +489,7 @@ trainer_free_run (Trainer *t)
   g_clear_pointer (&t->gan, ms_gan_free);
   g_clear_pointer (&t->grid_z, g_free);
   g_clear_pointer (&t->eval_z, g_free);
-  t->evaluated = FALSE;
+  t->evaluated = t->have_eval = FALSE;
 }
 
 static void
@@ -640,7 +643,7 @@ _ms_trainer_load (Trainer  *t,
     return FALSE;
   t->iteration = iteration;
   t->stats = stats;
-  t->evaluated = FALSE;
+  t->evaluated = t->have_eval = FALSE;
   trainer_sync_settings (t);
   return TRUE;
 }
@@ -724,7 +727,7 @@ _ms_trainer_start_run (Trainer  *t,
 
   ms_collapse_detector_reset (t->detector);
   g_array_set_size (t->fed, 0);
-  t->evaluated = FALSE;
+  t->evaluated = t->have_eval = FALSE;
   memset (&t->stats, 0, sizeof t->stats);
   t->iteration = 0;
   t->n_evaluations = 0;
@@ -957,6 +960,8 @@ trainer_evaluate (Trainer  *t,
         return FALSE;
       ms_evaluator_run (t->evaluator, x, n, &t->last_eval);
       t->evaluated = TRUE;
+      t->have_eval = TRUE;
+      t->last_eval_iteration = t->iteration;
       t->judged = FALSE;
     }
   /* The untrained generator is shown, and judged only when a command asks (a scripted run
@@ -1038,11 +1043,13 @@ trainer_build_frame (Trainer  *t,
       f->evaluation = t->last_eval;
       f->has_evaluation = TRUE;
     }
-  else if (t->evaluated && t->evaluator != NULL)
+  else if (t->have_eval && t->evaluator != NULL)
     {
+      /* Between evaluations, frames show the latest one */
       f->evaluation = t->last_eval;
       f->has_evaluation = TRUE;
     }
+  f->evaluation_iteration = f->has_evaluation ? t->last_eval_iteration : -1;
   f->collapse_state = ms_collapse_detector_get_state (t->detector);
   f->collapse_reason = g_strdup (ms_collapse_detector_get_reason (t->detector));
 
@@ -1101,6 +1108,7 @@ trainer_post (Trainer  *t,
   Shared *sh = t->sh;
   MsFrame *frame = NULL;
 
+  t->last_post_us = g_get_monotonic_time ();
   if (t->gan != NULL)
     {
       frame = trainer_build_frame (t, evaluate);
@@ -1369,6 +1377,14 @@ trainer_apply (Trainer          *t,
               t->paused = TRUE;
               applied = FALSE;
             }
+          else
+            {
+              /* The run's start event answers the command, so the UI can match it */
+              MsSessionEvent *e = g_ptr_array_index (t->events, t->events->len - 1);
+
+              if (e->kind == MS_SESSION_EVENT_RUN_STARTED)
+                e->command_id = c->id;
+            }
         }
       else
         applied = FALSE;
@@ -1529,12 +1545,17 @@ trainer_main (gpointer data)
           g_mutex_unlock (&sh->lock);
           continue;
         }
-      if (trainer_step (t, MS_STEP_BOTH) && t->iteration % t->eval_every == 0)
+      if (!trainer_step (t, MS_STEP_BOTH))
+        continue;
+      if (t->iteration % t->eval_every == 0)
         {
           trainer_post (t, TRUE);
           if (t->n_evaluations % (guint) t->settings.snapshot_every == 0)
             _ms_trainer_take_last_good (t);
         }
+      else if (!t->settings.headless
+               && g_get_monotonic_time () - t->last_post_us >= FRAME_INTERVAL_US)
+        trainer_post (t, FALSE);   /* a window sees the samples move between evaluations */
     }
 
   _ms_trainer_free (t);
@@ -1599,11 +1620,11 @@ _ms_trainer_replay_detector (Trainer *t)
       const MsSessionEvaluation *last = &g_array_index (t->fed, MsSessionEvaluation,
                                                         t->fed->len - 1);
 
+      t->last_eval = last->evaluation;
+      t->last_eval_iteration = last->iteration;
+      t->have_eval = TRUE;
       if (last->iteration == t->iteration)
-        {
-          t->last_eval = last->evaluation;
-          t->evaluated = t->judged = TRUE;
-        }
+        t->evaluated = t->judged = TRUE;
     }
 }
 

@@ -12,7 +12,9 @@
  *    commands apply at once), so the same seed, settings, schedule and engine thread count
  *    give the same run bit for bit.  Every applied command is recorded as an MsSessionEvent.
  *  - trainer -> main: every eval_every iterations (and on pause, step, restore, reset) the
- *    trainer builds an immutable, reference-counted MsFrame and puts it into a one-slot
+ *    trainer builds an immutable, reference-counted MsFrame (evaluated), and for a window (not
+ *    headless) a frame about every 250 ms between evaluations, with the latest evaluation,
+ *    so the grid and the losses stay live; each goes into a one-slot
  *    mailbox; at most one idle is queued on the session's main context, which takes the
  *    mailbox, appends the curve points and events of every frame (skipped ones included) to
  *    the history and sets the "frame" property.
@@ -203,7 +205,8 @@ struct _MsFrame
   float           *samples;         /* grid_n * sample_size; images in [-1, 1], or x, y */
   guint8          *grey;            /* images: grid_n * H * W, 0..255; NULL for 2-D */
   gboolean         has_evaluation;
-  MsEvaluation     evaluation;
+  MsEvaluation     evaluation;      /* the latest of the run, perhaps of earlier weights */
+  gint64           evaluation_iteration;  /* the iteration @evaluation was made at */
   MsCollapseState  collapse_state;  /* the detector's, with hysteresis */
   char            *collapse_reason;
   MsSessionEvent  *events;          /* applied since the previous frame was built */

@@ -244,6 +244,23 @@ test_grid_nearest (void)
   cairo_surface_destroy (s);
 }
 
+/* 64 samples in a square area make an 8 x 8 grid, not a taller one with equally large cells */
+static void
+test_grid_square_layout (void)
+{
+  g_autoptr(MsFrame) f = make_image_frame (64);
+  MsPlotStyle style;
+  double x0, y0, x8, y8, x, y, px;
+
+  ms_plot_style_init (&style, FALSE, FALSE);
+  g_assert_true (ms_plot_sample_grid_cell (640, 640, f, &style, FALSE, 0, &x0, &y0, &px));
+  g_assert_true (ms_plot_sample_grid_cell (640, 640, f, &style, FALSE, 8, &x8, &y8, &px));
+  g_assert_cmpfloat (x8, ==, x0);   /* sample 8 starts the second row */
+  g_assert_cmpfloat (y8, >, y0);
+  g_assert_true (ms_plot_sample_grid_cell (640, 640, f, &style, FALSE, 7, &x, &y, &px));
+  g_assert_cmpfloat (y, ==, y0);
+}
+
 static void
 test_grid_labels_and_empty (void)
 {
@@ -894,6 +911,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/plot/grid/nearest", test_grid_nearest);
+  g_test_add_func ("/plot/grid/square-layout", test_grid_square_layout);
   g_test_add_func ("/plot/grid/labels-and-empty", test_grid_labels_and_empty);
   g_test_add_func ("/plot/histogram/missing", test_histogram_missing);
   g_test_add_func ("/plot/histogram/no-evaluation", test_histogram_no_evaluation);

@@ -550,7 +550,7 @@ test_session_reset_new_run (void)
   g_autoptr(GBytes) a = NULL;
   g_autoptr(GBytes) b = NULL;
   MsFrame *f;
-  guint id;
+  guint id, new_run_id;
 
   settings_for_test (&s, 9);
   session = new_session (&s, &log);
@@ -587,10 +587,12 @@ test_session_reset_new_run (void)
 
   g_free (s.dataset);
   s.dataset = g_strdup ("grid25");
-  ms_session_push (session, ms_session_command_new_new_run (&s));
+  new_run_id = ms_session_push (session, ms_session_command_new_new_run (&s));
   wait_paused_at (session, 0);
   f = ms_session_get_frame (session);
   g_assert_cmpuint (f->run, ==, 3);
+  /* the new run's start answers the command */
+  g_assert_cmpuint (find_event (session, MS_SESSION_EVENT_RUN_STARTED, 2)->command_id, ==, new_run_id);
   g_assert_true (f->has_evaluation);
   g_assert_cmpint (f->evaluation.k, ==, 25);
   g_assert_cmpuint (ms_session_get_n_branches (session), ==, 0);
