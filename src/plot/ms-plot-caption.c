@@ -84,18 +84,17 @@ format_lr (double lr)
 }
 
 char *
-ms_plot_caption (const MsFrame *frame)
+ms_plot_settings_caption (const MsSessionSettings *s,
+                          gboolean                 is_2d)
 {
-  const MsSessionSettings *s;
   GString *str;
   g_autofree char *lr_g = NULL;
   g_autofree char *lr_d = NULL;
   const char *arch;
 
-  g_return_val_if_fail (frame != NULL, NULL);
+  g_return_val_if_fail (s != NULL, NULL);
 
-  s = &frame->settings;
-  arch = s->arch != NULL ? s->arch : frame->is_2d ? "mlp" : "dcgan-small";
+  arch = s->arch != NULL ? s->arch : is_2d ? "mlp" : "dcgan-small";
   lr_g = format_lr (s->optim_g.lr);
   lr_d = format_lr (s->optim_d.lr);
 
@@ -117,6 +116,17 @@ ms_plot_caption (const MsFrame *frame)
   /* TRANSLATORS: "D Adam 2e-4": the discriminator's optimizer and learning rate */
   g_string_append_printf (str, SEP "%s %s %s", C_("discriminator", "D"), optim_title (s->optim_d.kind), lr_d);
   g_string_append_printf (str, SEP "%s %d", _("batch"), s->gan.batch);
-  g_string_append_printf (str, SEP "%s %" G_GINT64_FORMAT, _("iteration"), frame->iteration);
   return g_string_free (str, FALSE);
+}
+
+char *
+ms_plot_caption (const MsFrame *frame)
+{
+  g_autofree char *settings = NULL;
+
+  g_return_val_if_fail (frame != NULL, NULL);
+
+  settings = ms_plot_settings_caption (&frame->settings, frame->is_2d);
+  return g_strdup_printf ("%s" SEP "%s %" G_GINT64_FORMAT, settings, _("iteration"),
+                          frame->iteration);
 }

@@ -242,6 +242,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsPlotCurves, ms_plot_curves_free)
 
 /* (transfer full) One line with the run's settings, e.g. "MNIST · dcgan-small ·
  * non-saturating · G Adam 2e-4 · D Adam 2e-4 · batch 64 · iteration 1200". */
+/* The same without the iteration, for the status line */
+char         *ms_plot_settings_caption (const MsSessionSettings *settings,
+                                        gboolean                 is_2d);
 char         *ms_plot_caption          (const MsFrame     *frame);
 
 /* Renders @func at @width x @height (pixels for "png", points for "svg" and "pdf") to @path

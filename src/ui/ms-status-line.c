@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ms-plot.h"
 #include "ms-status-line.h"
 
 /* Speed window: frames of the last RATE_WINDOW_US of running time */
@@ -50,73 +51,6 @@ ms_status_line_format_elapsed (double seconds)
     return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", s / 3600, (int) (s / 60 % 60),
                             (int) (s % 60));
   return g_strdup_printf ("%d:%02d", (int) (s / 60), (int) (s % 60));
-}
-
-static const char *
-optim_name (MsOptimKind kind)
-{
-  switch (kind)
-    {
-    case MS_OPTIM_SGD:
-      return "SGD";
-    case MS_OPTIM_MOMENTUM:
-      return _("Momentum");
-    case MS_OPTIM_NESTEROV:
-      return "Nesterov";
-    case MS_OPTIM_RMSPROP:
-      return "RMSProp";
-    case MS_OPTIM_ADAM:
-      return "Adam";
-    default:
-      return ms_optim_kind_to_string (kind);
-    }
-}
-
-static const char *
-loss_name (MsLossKind kind)
-{
-  switch (kind)
-    {
-    case MS_LOSS_NSGAN:
-      return "NS-GAN";
-    case MS_LOSS_MINIMAX:
-      return _("Minimax");
-    case MS_LOSS_WGAN_CLIP:
-      return "WGAN";
-    case MS_LOSS_WGAN_GP:
-      return "WGAN-GP";
-    default:
-      return ms_loss_kind_to_string (kind);
-    }
-}
-
-char *
-ms_status_line_format_settings (const MsSessionSettings *s)
-{
-  GString *str;
-
-  g_return_val_if_fail (s != NULL, NULL);
-
-  str = g_string_new (s->dataset != NULL ? s->dataset : "");
-  if (s->arch != NULL)
-    g_string_append_printf (str, " · %s", s->arch);
-  g_string_append_printf (str, " · %s", loss_name (s->gan.loss));
-  /* Translators: "G Adam 0.0002": the generator's optimizer and learning rate */
-  g_string_append_printf (str, _(" · G %s %g"), optim_name (s->optim_g.kind), s->optim_g.lr);
-  /* Translators: "D Adam 0.0002": the discriminator's optimizer and learning rate */
-  g_string_append_printf (str, _(" · D %s %g"), optim_name (s->optim_d.kind), s->optim_d.lr);
-  g_string_append_printf (str, _(" · batch %d"), s->gan.batch);
-  if (s->gan.n_critic > 1)
-    g_string_append_printf (str, _(" · %d D steps"), s->gan.n_critic);
-  if (s->gan.unroll > 0)
-    g_string_append_printf (str, _(" · unrolled %d"), s->gan.unroll);
-  if (s->pack > 1)
-    g_string_append_printf (str, _(" · pack %d"), s->pack);
-  if (s->gan.veegan)
-    g_string_append (str, " · VEEGAN");
-  if (s->gan.adagan_rounds > 1)
-    g_string_append_printf (str, _(" · AdaGAN %d"), s->gan.adagan_rounds);
-  return g_string_free (str, FALSE);
 }
 
 static void
@@ -224,7 +158,7 @@ ms_status_line_set_frame (MsStatusLine *self,
   self->last_time_us = now_us;
 
   {
-    g_autofree char *caption = ms_status_line_format_settings (&frame->settings);
+    g_autofree char *caption = ms_plot_settings_caption (&frame->settings, frame->is_2d);
 
     gtk_label_set_text (GTK_LABEL (self->settings_label), caption);
     gtk_widget_set_tooltip_text (self->settings_label, caption);

@@ -28,9 +28,8 @@ double      ms_status_line_get_rate         (MsStatusLine            *self);
 /* (transfer full) The whole line as one string, as shown and read by screen readers */
 char       *ms_status_line_get_text         (MsStatusLine            *self);
 
-/* Pure helpers, (transfer full): "mnist · dcgan-small · NS-GAN · G Adam 2e-04 · D Adam
- * 2e-04 · batch 64" and "1:05:03" / "4:07" */
-char       *ms_status_line_format_settings  (const MsSessionSettings *settings);
+/* Pure helper, (transfer full): "1:05:03" / "4:07".  The settings are worded by
+ * ms_plot_settings_caption(), as in exported captions. */
 char       *ms_status_line_format_elapsed   (double                   seconds);
 
 G_END_DECLS
