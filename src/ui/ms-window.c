@@ -115,7 +115,29 @@ create_views (MsWindow *self)
   gtk_widget_set_tooltip_text (self->histogram,
                                _("Share of each class among generated samples, beside the "
                                  "real data's; missing classes are marked"));
-  gtk_box_append (GTK_BOX (self->images_box), view_card (self->sample_grid, _("Samples")));
+  {
+    /* "Label by class": each sample tinted and labelled with the classifier's verdict */
+    GtkWidget *card = view_card (self->sample_grid, _("Samples"));
+    GtkWidget *heading = gtk_widget_get_first_child (card);
+    GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+    GtkWidget *labels = gtk_toggle_button_new_with_label (_("Classes"));
+
+    g_object_ref (heading);
+    gtk_box_remove (GTK_BOX (card), heading);
+    gtk_widget_set_hexpand (heading, TRUE);
+    gtk_box_append (GTK_BOX (header), heading);
+    g_object_unref (heading);
+    gtk_widget_add_css_class (labels, "flat");
+    gtk_widget_set_valign (labels, GTK_ALIGN_CENTER);
+    gtk_widget_set_tooltip_text (labels, _("Tint and label each sample with the class the "
+                                           "classifier sees in it"));
+    gtk_box_append (GTK_BOX (header), labels);
+    gtk_box_prepend (GTK_BOX (card), header);
+    g_settings_bind (self->settings, "show-labels", labels, "active", G_SETTINGS_BIND_DEFAULT);
+    g_settings_bind (self->settings, "show-labels", self->sample_grid, "show-labels",
+                     G_SETTINGS_BIND_GET);
+    gtk_box_append (GTK_BOX (self->images_box), card);
+  }
   gtk_box_append (GTK_BOX (self->images_box), view_card (self->histogram, _("Class Mix")));
 
   self->scatter = ms_scatter_view_new ();

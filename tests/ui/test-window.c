@@ -181,6 +181,22 @@ test_window_builds (void)
     }
   g_assert_null (_ms_window_get_part (window, "no-such-part"));
 
+  /* The "Classes" toggle of the sample grid follows its setting */
+  {
+    GtkWidget *grid = _ms_window_get_part (window, "grid");
+    GSettings *settings = NULL;
+    gboolean shown = TRUE;
+
+    g_object_get (window, "settings", &settings, NULL);
+    g_object_get (grid, "show-labels", &shown, NULL);
+    g_assert_false (shown);
+    g_settings_set_boolean (settings, "show-labels", TRUE);
+    g_object_get (grid, "show-labels", &shown, NULL);
+    g_assert_true (shown);
+    g_settings_reset (settings, "show-labels");
+    g_object_unref (settings);
+  }
+
   /* Icon-only buttons have an accessible name; Play/Pause names what it will do */
   {
     GtkWidget *buttons[] = {
