@@ -51,6 +51,7 @@
 #include "ms-plot.h"
 #include "ms-schedule.h"
 #include "ms-session.h"
+#include "ms-session-export.h"
 
 
 typedef struct
@@ -350,298 +351,6 @@ event_record_free (EventRecord *ev)
 {
   g_free (ev->what);
   g_free (ev);
-}
-
-/* A double as CSV/JSON text: "%.9g" in the C locale */
-static void
-append_number (GString *out,
-               double   v)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.9g", v));
-}
-
-/* A float setting as the number it was typed as (0.01, not 0.00999999978) */
-static double
-float_setting (float v)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  return g_ascii_strtod (g_ascii_formatd (buf, sizeof buf, "%.7g", v), NULL);
-}
-
-static void
-csv_field (GString  *out,
-           double    v,
-           gboolean  applies)
-{
-  g_string_append_c (out, ',');
-  if (!applies)
-    return;
-  if (isnan (v))
-    g_string_append (out, "nan");
-  else
-    append_number (out, v);
-}
-
-#define CSV_HEADER "iter,loss_d,loss_g,is,is_std,kl,kl_ref,kl_floor,modes,k,hq,diversity," \
-                   "collapse_score,collapse"
-
-static char *
-format_csv (GArray *records)
-{
-  GString *out = g_string_new (CSV_HEADER "\n");
-
-  for (guint i = 0; i < records->len; i++)
-    {
-      const EvalRecord *r = &g_array_index (records, EvalRecord, i);
-      gboolean img = !r->evaluation.is_2d;
-
-      g_string_append_printf (out, "%" G_GINT64_FORMAT, r->iteration);
-      csv_field (out, r->loss_d, TRUE);
-      csv_field (out, r->loss_g, TRUE);
-      csv_field (out, r->evaluation.is_mean, img);
-      csv_field (out, r->evaluation.is_std, img);
-      csv_field (out, r->evaluation.kl_uniform, TRUE);
-      csv_field (out, r->evaluation.kl_reference, TRUE);
-      csv_field (out, r->evaluation.kl_floor_p99, TRUE);
-      g_string_append_printf (out, ",%d,%d", r->evaluation.modes_covered, r->evaluation.k);
-      csv_field (out, r->evaluation.hq_fraction, !img);
-      csv_field (out, r->evaluation.diversity, img);
-      csv_field (out, r->evaluation.collapse_score, TRUE);
-      g_string_append_printf (out, ",%s\n", ms_collapse_state_to_string (r->collapse_state));
-    }
-  return g_string_free (out, FALSE);
-}
-
-/* A JSON string: valid UTF-8, '"' '\\' and control characters escaped */
-static void
-json_string (GString    *out,
-             const char *s)
-{
-  g_autofree char *valid = g_utf8_make_valid (s != NULL ? s : "", -1);
-
-  g_string_append_c (out, '"');
-  for (const unsigned char *p = (const unsigned char *) valid; *p != '\0'; p++)
-    {
-      switch (*p)
-        {
-        case '"':
-          g_string_append (out, "\\\"");
-          break;
-        case '\\':
-          g_string_append (out, "\\\\");
-          break;
-        case '\n':
-          g_string_append (out, "\\n");
-          break;
-        case '\r':
-          g_string_append (out, "\\r");
-          break;
-        case '\t':
-          g_string_append (out, "\\t");
-          break;
-        default:
-          if (*p < 0x20 || *p == 0x7f)
-            g_string_append_printf (out, "\\u%04x", *p);
-          else
-            g_string_append_c (out, (char) *p);
-        }
-    }
-  g_string_append_c (out, '"');
-}
-
-/* "key": value, with null for a value that does not apply or is not finite */
-static void
-json_key (GString    *out,
-          gboolean   *first,
-          const char *key)
-{
-  if (!*first)
-    g_string_append (out, ", ");
-  *first = FALSE;
-  json_string (out, key);
-  g_string_append (out, ": ");
-}
-
-static void
-json_number (GString    *out,
-             gboolean   *first,
-             const char *key,
-             double      v,
-             gboolean    applies)
-{
-  json_key (out, first, key);
-  if (applies && isfinite (v))
-    append_number (out, v);
-  else
-    g_string_append (out, "null");
-}
-
-static void
-json_int (GString    *out,
-          gboolean   *first,
-          const char *key,
-          gint64      v)
-{
-  json_key (out, first, key);
-  g_string_append_printf (out, "%" G_GINT64_FORMAT, v);
-}
-
-static void
-json_str (GString    *out,
-          gboolean   *first,
-          const char *key,
-          const char *v)
-{
-  json_key (out, first, key);
-  if (v == NULL)
-    g_string_append (out, "null");
-  else
-    json_string (out, v);
-}
-
-static void
-json_bool (GString    *out,
-           gboolean   *first,
-           const char *key,
-           gboolean    v)
-{
-  json_key (out, first, key);
-  g_string_append (out, v ? "true" : "false");
-}
-
-/* An evaluation's metrics (without iter and losses) */
-static void
-json_metrics (GString          *out,
-              gboolean         *first,
-              const EvalRecord *r)
-{
-  gboolean img = !r->evaluation.is_2d;
-
-  json_number (out, first, "is", r->evaluation.is_mean, img);
-  json_number (out, first, "is_std", r->evaluation.is_std, img);
-  json_number (out, first, "kl", r->evaluation.kl_uniform, TRUE);
-  json_number (out, first, "kl_ref", r->evaluation.kl_reference, TRUE);
-  json_number (out, first, "kl_floor", r->evaluation.kl_floor_p99, TRUE);
-  json_int (out, first, "modes", r->evaluation.modes_covered);
-  json_int (out, first, "k", r->evaluation.k);
-  json_number (out, first, "hq", r->evaluation.hq_fraction, !img);
-  json_number (out, first, "diversity", r->evaluation.diversity, img);
-  json_number (out, first, "collapse_score", r->evaluation.collapse_score, TRUE);
-  json_str (out, first, "collapse", ms_collapse_state_to_string (r->collapse_state));
-}
-
-typedef struct
-{
-  const TrainArgs         *a;
-  const MsSessionSettings *settings;  /* the starting settings of this invocation */
-  const char              *dataset;
-  const char              *arch;
-  gint64                   iters;
-  GArray                  *records;
-  GPtrArray               *events;
-  const char              *status;    /* "completed" or "diverged" */
-  gint64                   iterations;
-  const MsGanStats        *stats;
-  double                   seconds;
-  const char              *reason;    /* the collapse detector's */
-} JsonReport;
-
-static void
-json_optim (GString             *out,
-            gboolean            *first,
-            const char          *net,
-            const MsOptimConfig *o)
-{
-  g_autofree char *k_opt = g_strconcat ("optimizer_", net, NULL);
-  g_autofree char *k_lr = g_strconcat ("lr_", net, NULL);
-  g_autofree char *k_m = g_strconcat ("momentum_", net, NULL);
-  g_autofree char *k_b1 = g_strconcat ("beta1_", net, NULL);
-  g_autofree char *k_b2 = g_strconcat ("beta2_", net, NULL);
-
-  json_str (out, first, k_opt, ms_optim_kind_to_string (o->kind));
-  json_number (out, first, k_lr, o->lr, TRUE);
-  json_number (out, first, k_m, o->momentum, TRUE);
-  json_number (out, first, k_b1, o->beta1, TRUE);
-  json_number (out, first, k_b2, o->beta2, TRUE);
-}
-
-static char *
-format_json (const JsonReport *r)
-{
-  GString *out = g_string_new ("{\n  \"settings\": {");
-  gboolean first = TRUE;
-  const MsGanConfig *config = &r->settings->gan;
-
-  json_str (out, &first, "dataset", r->dataset);
-  json_str (out, &first, "arch", r->arch);
-  json_str (out, &first, "loss", ms_loss_kind_to_string (config->loss));
-  json_optim (out, &first, "g", &r->settings->optim_g);
-  json_optim (out, &first, "d", &r->settings->optim_d);
-  json_int (out, &first, "batch", config->batch);
-  json_int (out, &first, "n_critic", config->n_critic);
-  json_number (out, &first, "gp_lambda", float_setting (config->gp_lambda), TRUE);
-  json_number (out, &first, "clip", float_setting (config->clip), TRUE);
-  json_int (out, &first, "unroll", config->unroll);
-  json_bool (out, &first, "first_order_unroll", config->unroll_first_order);
-  json_bool (out, &first, "veegan", config->veegan);
-  json_int (out, &first, "adagan_rounds", config->adagan_rounds);
-  json_int (out, &first, "adagan_round_iters", config->adagan_round_iters);
-  json_int (out, &first, "pack", r->settings->pack);
-  json_int (out, &first, "iters", r->iters);
-  json_int (out, &first, "seed", (gint64) r->settings->seed);
-  json_int (out, &first, "threads", ms_parallel_threads ());
-  json_int (out, &first, "eval_every", r->settings->eval_every);
-  json_int (out, &first, "eval_samples", r->settings->eval_samples);
-  json_str (out, &first, "schedule", r->a->schedule);
-  json_str (out, &first, "json", r->a->json);
-  json_str (out, &first, "csv", r->a->csv);
-  json_str (out, &first, "resume", r->a->resume);
-  json_str (out, &first, "snapshot", r->a->snapshot);
-  json_str (out, &first, "grid", r->a->grid);
-  g_string_append (out, "},\n  \"evaluations\": [");
-  for (guint i = 0; i < r->records->len; i++)
-    {
-      const EvalRecord *e = &g_array_index (r->records, EvalRecord, i);
-
-      first = TRUE;
-      g_string_append (out, i == 0 ? "\n    {" : ",\n    {");
-      json_int (out, &first, "iter", e->iteration);
-      json_number (out, &first, "loss_d", e->loss_d, TRUE);
-      json_number (out, &first, "loss_g", e->loss_g, TRUE);
-      json_metrics (out, &first, e);
-      g_string_append_c (out, '}');
-    }
-  g_string_append (out, r->records->len > 0 ? "\n  ],\n  \"events\": [" : "],\n  \"events\": [");
-  for (guint i = 0; i < r->events->len; i++)
-    {
-      const EventRecord *ev = g_ptr_array_index (r->events, i);
-
-      first = TRUE;
-      g_string_append (out, i == 0 ? "\n    {" : ",\n    {");
-      json_int (out, &first, "iter", ev->iter);
-      json_str (out, &first, "what", ev->what);
-      g_string_append_c (out, '}');
-    }
-  g_string_append (out, r->events->len > 0 ? "\n  ],\n  \"final\": {" : "],\n  \"final\": {");
-  first = TRUE;
-  json_str (out, &first, "status", r->status);
-  json_int (out, &first, "iter", r->iterations);
-  json_number (out, &first, "loss_d", r->stats->loss_d, TRUE);
-  json_number (out, &first, "loss_g", r->stats->loss_g, TRUE);
-  json_number (out, &first, "seconds", r->seconds, TRUE);
-  if (r->records->len > 0)
-    {
-      const EvalRecord *e = &g_array_index (r->records, EvalRecord, r->records->len - 1);
-
-      json_int (out, &first, "eval_iter", e->iteration);
-      json_metrics (out, &first, e);
-    }
-  json_str (out, &first, "reason", r->reason);
-  g_string_append (out, "}\n}\n");
-  return g_string_free (out, FALSE);
 }
 
 static gboolean
@@ -1562,7 +1271,8 @@ ms_cli_train (int    argc,
       g_array_append_vals (records, evals, n);
       if (a.csv != NULL)
         {
-          g_autofree char *csv = format_csv (records);
+          g_autofree char *csv = ms_metrics_format_csv ((const MsSessionEvaluation *) (gpointer) records->data,
+                                                        records->len);
 
           if (!write_file ("--csv", a.csv, csv))
             status = MS_CLI_EXIT_FAILURE;
@@ -1571,15 +1281,27 @@ ms_cli_train (int    argc,
         {
           const char *arch = settings.arch != NULL ? settings.arch
                              : frame->is_2d ? "mlp" : "dcgan-small";
-          JsonReport report = {
-            .a = &a, .settings = &settings, .dataset = frame->settings.dataset, .arch = arch,
-            .iters = a.iters, .records = records, .events = events,
+          g_autofree MsMetricsEvent *evs = g_new0 (MsMetricsEvent, MAX (events->len, 1));
+          MsMetricsReport report = {
+            .settings = &settings, .dataset = frame->settings.dataset, .arch = arch,
+            .iters = a.iters, .threads = ms_parallel_threads (),
+            .evaluations = (const MsSessionEvaluation *) (gpointer) records->data,
+            .n_evaluations = records->len, .events = evs, .n_events = events->len,
             .status = run.diverged || run.failed ? "diverged" : "completed",
             .iterations = run.diverged ? run.diverged_at : frame->iteration,
-            .stats = &frame->stats, .seconds = seconds,
+            .stats = frame->stats, .seconds = seconds,
             .reason = frame->collapse_reason,
+            .schedule = a.schedule, .json = a.json, .csv = a.csv, .resume = a.resume,
+            .snapshot = a.snapshot, .grid = a.grid,
           };
-          g_autofree char *json = format_json (&report);
+
+          for (guint i = 0; i < events->len; i++)
+            {
+              const EventRecord *ev = g_ptr_array_index (events, i);
+
+              evs[i] = (MsMetricsEvent) { .iteration = ev->iter, .what = ev->what };
+            }
+          g_autofree char *json = ms_metrics_format_json (&report);
 
           if (!write_file ("--json", a.json, json))
             status = MS_CLI_EXIT_FAILURE;
