@@ -8,6 +8,6 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   meson ninja-build gcc pkg-config python3 \
   libglib2.0-dev libopenblas-dev zlib1g-dev \
-  libgtk-4-dev libadwaita-1-dev libcairo2-dev \
+  libgtk-4-dev libadwaita-1-dev libcairo2-dev libgif-dev \
   gettext desktop-file-utils appstream xvfb xauth \
   > /dev/null
