@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ms-export-dialog.h"
 #include "ms-help-page.h"
 #include "ms-window-private.h"
 
@@ -100,6 +101,53 @@ leave_presenter_activated (GtkWidget  *widget,
   ms_window_set_presenter (MS_WINDOW (widget), FALSE);
 }
 
+/* Export and session files (ms-window-export.c) */
+
+static void
+export_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  MsWindow *self = MS_WINDOW (widget);
+
+  if (self->export_dialog == NULL)
+    g_set_weak_pointer (&self->export_dialog, GTK_WIDGET (ms_export_dialog_new (self)));
+  gtk_window_present (GTK_WINDOW (self->export_dialog));
+}
+
+static void
+export_bundle_activated (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  _ms_window_export_bundle_dialog (MS_WINDOW (widget));
+}
+
+static void
+export_filmstrip_activated (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  _ms_window_export_filmstrip_dialog (MS_WINDOW (widget));
+}
+
+static void
+open_session_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  _ms_window_open_session_dialog (MS_WINDOW (widget));
+}
+
+static void
+save_session_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  _ms_window_save_session_dialog (MS_WINDOW (widget),
+                                  g_str_equal (action_name, "win.save-session-as"));
+}
+
 /* Single-key bindings: @user_data is the action to activate */
 static gboolean
 single_key_cb (GtkWidget *widget,
@@ -136,6 +184,8 @@ _ms_window_update_actions (MsWindow *self)
 {
   static const char * const session_actions[] = {
     "win.play-pause", "win.step", "win.step-d", "win.step-g", "win.reset", "win.snapshot",
+    "win.export", "win.export-bundle", "win.export-filmstrip", "win.save-session",
+    "win.save-session-as",
   };
   gboolean has_session = self->session != NULL;
 
@@ -182,9 +232,29 @@ _ms_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.leave-presenter", NULL,
                                    leave_presenter_activated);
   gtk_widget_class_install_property_action (widget_class, "win.presenter", "presenter");
+  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_activated);
+  gtk_widget_class_install_action (widget_class, "win.export-bundle", NULL,
+                                   export_bundle_activated);
+  gtk_widget_class_install_action (widget_class, "win.export-filmstrip", NULL,
+                                   export_filmstrip_activated);
+  gtk_widget_class_install_action (widget_class, "win.open-session", NULL,
+                                   open_session_activated);
+  gtk_widget_class_install_action (widget_class, "win.save-session", NULL,
+                                   save_session_activated);
+  gtk_widget_class_install_action (widget_class, "win.save-session-as", NULL,
+                                   save_session_activated);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F11, 0, "win.presenter", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F1, 0, "win.show-help", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.toggle-sidebar", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.export",
+                                       NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
+                                       "win.open-session", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK,
+                                       "win.save-session", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_S,
+                                       GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.save-session-as", NULL);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, escape_cb, NULL);
 }

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include "ms-plot-filmstrip.h"
 #include "ms-snapshot-list.h"
 #include "ms-status-line.h"
 #include "ms-window.h"
@@ -67,6 +68,14 @@ struct _MsWindow
   gboolean              flap_before_presenter;
   char                 *last_toast;
   MsWindowBench        *bench;
+
+  /* Export and session files (ms-window-export.c) */
+  MsFilmstrip          *filmstrip;        /* every evaluated sample grid of this run */
+  char                 *session_path;     /* where Save writes; NULL until saved or opened */
+  gint64                saved_iteration;  /* the state saved or opened; -1: the first frame's */
+  guint                 saved_n_events;
+  gboolean              loading;          /* an opened session's history is not news: no toasts */
+  GtkWidget            *export_dialog;
 };
 
 /* ms-window-actions.c */
@@ -89,6 +98,28 @@ void      _ms_window_set_running        (MsWindow       *self,
  * "snapshot-list" */
 GtkWidget *_ms_window_get_part          (MsWindow       *self,
                                          const char     *name);
+
+/* ms-window.c: replaces the window's session (NULL: none) and re-wires every view */
+void      _ms_window_set_session        (MsWindow       *self,
+                                         MsSession      *session,
+                                         gboolean        loaded);
+
+/* ms-window-export.c */
+void      _ms_window_export_init        (MsWindow       *self);
+void      _ms_window_export_dispose     (MsWindow       *self);
+/* On every delivered frame: the filmstrip records evaluated grids */
+void      _ms_window_export_frame       (MsWindow       *self,
+                                         MsFrame        *frame);
+/* The actions' dialogs (file choosers, questions) */
+void      _ms_window_open_session_dialog  (MsWindow     *self);
+void      _ms_window_save_session_dialog  (MsWindow     *self,
+                                           gboolean      save_as);
+void      _ms_window_export_bundle_dialog (MsWindow     *self);
+void      _ms_window_export_filmstrip_dialog (MsWindow  *self);
+/* Shows @error (if any) as a toast, or @done */
+void      _ms_window_report             (MsWindow       *self,
+                                         const GError   *error,
+                                         const char     *done);
 
 /* ms-window-bench.c: --bench-ui */
 void      _ms_window_bench_start        (MsWindow       *self,

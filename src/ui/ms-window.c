@@ -261,6 +261,9 @@ handle_events (MsWindow *self)
 {
   guint n = ms_session_get_n_events (self->session);
 
+  /* An opened session's events are its past, not news: caught up at its first frame */
+  if (self->loading)
+    return;
   for (; self->n_events_seen < n; self->n_events_seen++)
     {
       const MsSessionEvent *e = ms_session_get_event (self->session, self->n_events_seen);
@@ -330,6 +333,12 @@ void
 _ms_window_apply_frame (MsWindow *self,
                         MsFrame  *frame)
 {
+  if (self->loading && self->session != NULL)
+    {
+      self->n_events_seen = ms_session_get_n_events (self->session);
+      self->loading = FALSE;
+    }
+  _ms_window_export_frame (self, frame);
   ms_status_line_set_frame (self->status_line, frame, g_get_monotonic_time ());
   views_set_frame (self, frame);
   adw_window_title_set_subtitle (self->window_title,
@@ -411,14 +420,51 @@ ms_window_get_running (MsWindow *self)
 
 /* Session ------------------------------------------------------------------------------ */
 
+void
+_ms_window_set_session (MsWindow  *self,
+                        MsSession *session,
+                        gboolean   loaded)
+{
+  if (self->session != NULL)
+    {
+      g_clear_signal_handler (&self->frame_handler, self->session);
+      g_clear_signal_handler (&self->events_handler, self->session);
+      views_set_session (self, NULL);
+      /* Stops and joins the old trainer thread: at most one step */
+      g_clear_object (&self->session);
+    }
+  self->n_events_seen = 0;
+  self->run = 0;
+  self->collapse_state = MS_COLLAPSE_HEALTHY;
+  self->loading = loaded;
+  if (loaded)
+    set_running_state (self, FALSE);   /* an opened session is paused */
+  if (self->filmstrip != NULL)
+    ms_filmstrip_clear (self->filmstrip);
+  if (session != NULL)
+    {
+      self->session = g_object_ref (session);
+      self->frame_handler = g_signal_connect (self->session, "notify::frame",
+                                              G_CALLBACK (on_frame), self);
+      /* Events can arrive without a frame (a rejected command while paused) */
+      self->events_handler = g_signal_connect_swapped (self->session, "notify::n-events",
+                                                       G_CALLBACK (handle_events), self);
+      views_set_session (self, self->session);
+      if (ms_session_get_frame (session) != NULL)
+        _ms_window_apply_frame (self, ms_session_get_frame (session));
+    }
+  _ms_window_update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
+}
+
 static void
 start_session (MsWindow                *self,
                const MsSessionSettings *run)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(MsSession) session = ms_session_new (run, &error);
 
-  self->session = ms_session_new (run, &error);
-  if (self->session == NULL)
+  if (session == NULL)
     {
       g_autofree char *text = g_strdup_printf (_("Could not start training: %s"),
                                                error->message);
@@ -429,14 +475,7 @@ start_session (MsWindow                *self,
     }
   self->running = !run->start_paused;
   update_play_button (self);
-  self->frame_handler = g_signal_connect (self->session, "notify::frame",
-                                          G_CALLBACK (on_frame), self);
-  /* Events can arrive without a frame (a rejected command while paused) */
-  self->events_handler = g_signal_connect_swapped (self->session, "notify::n-events",
-                                                   G_CALLBACK (handle_events), self);
-  views_set_session (self, self->session);
-  _ms_window_update_actions (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
+  _ms_window_set_session (self, session, FALSE);
 }
 
 MsSession *
@@ -618,6 +657,7 @@ ms_window_constructed (GObject *object)
   g_assert (self->settings != NULL);
   restore_size (self);
   create_views (self);
+  _ms_window_export_init (self);
   update_play_button (self);
   _ms_window_update_actions (self);
 }
@@ -627,6 +667,7 @@ ms_window_dispose (GObject *object)
 {
   MsWindow *self = MS_WINDOW (object);
 
+  _ms_window_export_dispose (self);
   /* Stops and joins the trainer thread: at most one step */
   if (self->session != NULL)
     {
@@ -647,6 +688,7 @@ ms_window_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_free (self->last_toast);
+  g_free (self->session_path);
   G_OBJECT_CLASS (ms_window_parent_class)->finalize (object);
 }
 

@@ -12,7 +12,10 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
+#include <gif_lib.h>
+
 #include "ms-application.h"
+#include "ms-export-dialog.h"
 #include "ms-help-page.h"
 #include "ms-window-private.h"
 
@@ -848,6 +851,444 @@ test_window_screenshot_ring8 (void)
   destroy_window (window);
 }
 
+/* Export and session files ------------------------------------------------------------ */
+
+/* Removes a test's folder and everything below it */
+static void
+ms_test_remove_dir (const char *dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (d == NULL)
+    return;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (p, G_FILE_TEST_IS_DIR))
+        ms_test_remove_dir (p);
+      else
+        g_remove (p);
+    }
+  g_dir_close (d);
+  g_rmdir (dir);
+}
+
+static gboolean
+export_done (MsWindow *window,
+             gpointer  data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static void
+store_result (GObject      *object,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+/* Waits for an ms_window_export*() started with store_result and finishes it */
+static gboolean
+finish_export (MsWindow       *window,
+               GAsyncResult  **result,
+               GError        **error)
+{
+  gboolean ok;
+
+  if (!wait_until (window, export_done, result, WAIT_SECONDS))
+    g_error ("the export did not finish within %d s", WAIT_SECONDS);
+  ok = ms_window_export_finish (window, *result, error);
+  g_clear_object (result);
+  return ok;
+}
+
+static void
+assert_png_size (const char *path,
+                 int         width,
+                 int         height)
+{
+  cairo_surface_t *s = cairo_image_surface_create_from_png (path);
+
+  g_assert_cmpint (cairo_surface_status (s), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpint (cairo_image_surface_get_width (s), ==, width);
+  g_assert_cmpint (cairo_image_surface_get_height (s), ==, height);
+  cairo_surface_destroy (s);
+}
+
+static void
+assert_starts_with (const char *path,
+                    const char *prefix)
+{
+  g_autofree char *contents = NULL;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_true (g_str_has_prefix (contents, prefix));
+}
+
+/* Runs a ring8 window to iteration @iters or beyond, paused */
+static MsWindow *
+trained_window (gint64 iters)
+{
+  MsWindow *window = new_ring8_window ();
+  gint64 seen = iters;
+
+  assert_event_after (window, "win.play-pause", MS_SESSION_EVENT_RESUME);
+  g_assert_true (wait_until (window, has_evaluated_frame, &seen, WAIT_SECONDS));
+  assert_event_after (window, "win.play-pause", MS_SESSION_EVENT_PAUSE);
+  spin (window, 0.2);
+  return window;
+}
+
+/* Shortcuts with modifiers (press_key() has none) */
+static gboolean
+press_accel (MsWindow        *window,
+             guint            keyval,
+             GdkModifierType  mods)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+  g_autoptr(GtkShortcutTrigger) wanted = gtk_keyval_trigger_new (keyval, mods);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) c = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (c))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (c)); j++)
+        {
+          g_autoptr(GtkShortcut) sc = g_list_model_get_item (G_LIST_MODEL (c), j);
+
+          if (gtk_shortcut_trigger_equal (gtk_shortcut_get_trigger (sc), wanted))
+            return gtk_shortcut_action_activate (gtk_shortcut_get_action (sc),
+                                                 GTK_SHORTCUT_ACTION_EXCLUSIVE,
+                                                 GTK_WIDGET (window),
+                                                 gtk_shortcut_get_arguments (sc));
+        }
+    }
+  return FALSE;
+}
+
+/* Every view and the dashboard in each format, the metrics, the bundle, and errors that keep
+ * what was there; the export dialog's choices */
+static void
+test_window_export (void)
+{
+  MsWindow *window = trained_window (20);
+  g_autofree char *dir = g_dir_make_tmp ("modescope-window-export-XXXXXX", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  static const char * const formats[] = { "png", "svg", "pdf" };
+
+  g_assert_nonnull (dir);
+  for (guint f = 0; f < G_N_ELEMENTS (formats); f++)
+    {
+      g_autofree char *name = g_strconcat ("dashboard.", formats[f], NULL);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      ms_window_export (window, "dashboard", formats[f], path, 1920, 1080, NULL, store_result,
+                        &result);
+      g_assert_true (finish_export (window, &result, &error));
+      g_assert_no_error (error);
+      if (f == 0)
+        assert_png_size (path, 1920, 1080);
+      else
+        assert_starts_with (path, f == 1 ? "<?xml" : "%PDF");
+    }
+  {
+    g_autofree char *path = g_build_filename (dir, "kl.png", NULL);
+
+    ms_window_export (window, "kl", "png", path, 640, 300, NULL, store_result, &result);
+    g_assert_true (finish_export (window, &result, &error));
+    assert_png_size (path, 640, 300);
+  }
+
+  /* Metrics: the same bytes as the CLI's writer over the session's history */
+  {
+    g_autofree char *path = g_build_filename (dir, "metrics.csv", NULL);
+    g_autofree char *contents = NULL;
+    g_autoptr(MsSessionHistory) history = ms_session_history_new (ms_window_get_session (window));
+    g_autofree char *expected = ms_session_history_to_csv (history);
+
+    ms_window_export (window, NULL, "csv", path, 0, 0, NULL, store_result, &result);
+    g_assert_true (finish_export (window, &result, &error));
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    g_assert_cmpstr (contents, ==, expected);
+    g_assert_true (g_str_has_prefix (contents, "iter,loss_d,loss_g,"));
+  }
+
+  /* A folder that does not exist: an error naming the file, nothing written */
+  {
+    g_autofree char *path = g_build_filename (dir, "missing", "x.pdf", NULL);
+
+    ms_window_export (window, "loss", "pdf", path, 600, 400, NULL, store_result, &result);
+    g_assert_false (finish_export (window, &result, &error));
+    g_assert_nonnull (error);
+    g_assert_nonnull (strstr (error->message, "x.pdf"));
+    g_clear_error (&error);
+  }
+
+  /* The bundle: named by date and run, complete, never replaced without being told */
+  {
+    g_autofree char *name = ms_window_get_bundle_name (window);
+    g_autofree char *folder = g_build_filename (dir, name, NULL);
+    static const char * const files[] = {
+      "dashboard.png", "dashboard.svg", "dashboard.pdf", "scatter.png", "kl.png", "loss.png",
+      "modes.png", "collapse.png", "metrics.csv", "metrics.json", "settings.txt", "events.txt",
+    };
+    g_autofree char *marker = g_build_filename (folder, "mine.txt", NULL);
+
+    g_assert_true (g_str_has_prefix (name, "ModeScope "));
+    g_assert_true (g_str_has_suffix (name, " run 1"));
+    ms_window_export_bundle (window, folder, FALSE, NULL, store_result, &result);
+    g_assert_true (finish_export (window, &result, &error));
+    g_assert_no_error (error);
+    for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+      {
+        g_autofree char *path = g_build_filename (folder, files[i], NULL);
+
+        if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+          g_error ("the bundle has no %s", files[i]);
+      }
+    {
+      g_autofree char *grid = g_build_filename (folder, "grid.png", NULL);
+
+      g_assert_false (g_file_test (grid, G_FILE_TEST_EXISTS));   /* 2-D data: no image grid */
+    }
+    {
+      g_autofree char *json = g_build_filename (folder, "metrics.json", NULL);
+
+      assert_starts_with (json, "{\n  \"settings\"");
+    }
+    g_assert_true (g_file_set_contents (marker, "keep", -1, NULL));
+    ms_window_export_bundle (window, folder, FALSE, NULL, store_result, &result);
+    g_assert_false (finish_export (window, &result, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+    g_clear_error (&error);
+    g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+    ms_window_export_bundle (window, folder, TRUE, NULL, store_result, &result);
+    g_assert_true (finish_export (window, &result, &error));
+    g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+    g_assert_true (g_file_test (folder, G_FILE_TEST_IS_DIR));
+  }
+
+  /* 2-D data has no filmstrip: an error, no file */
+  {
+    g_autofree char *gif = g_build_filename (dir, "strip.gif", NULL);
+
+    g_assert_cmpuint (ms_window_get_filmstrip_length (window), ==, 0);
+    ms_window_export_filmstrip (window, gif, NULL, NULL, store_result, &result);
+    g_assert_false (finish_export (window, &result, &error));
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+    g_assert_false (g_file_test (gif, G_FILE_TEST_EXISTS));
+  }
+
+  /* Ctrl+E opens the export dialog; its choices and presets */
+  {
+    MsExportDialog *dialog;
+    MsPlotView view;
+    const char *format;
+    int width, height;
+    g_autofree char *name = NULL;
+
+    g_assert_true (press_accel (window, GDK_KEY_e, GDK_CONTROL_MASK));
+    g_assert_nonnull (window->export_dialog);
+    dialog = MS_EXPORT_DIALOG (window->export_dialog);
+    ms_export_dialog_get_choice (dialog, &view, &format, &width, &height);
+    g_assert_cmpint (view, ==, MS_PLOT_VIEW_DASHBOARD);
+    g_assert_cmpstr (format, ==, "png");
+    g_assert_cmpint (width, ==, 1920);
+    g_assert_cmpint (height, ==, 1080);
+    g_assert_false (ms_export_dialog_set_choice (dialog, MS_PLOT_VIEW_GRID, "svg",
+                                                 MS_EXPORT_SIZE_POSTER, 0, 0));  /* 2-D data */
+    g_assert_true (ms_export_dialog_set_choice (dialog, MS_PLOT_VIEW_KL, "pdf",
+                                                MS_EXPORT_SIZE_POSTER, 0, 0));
+    ms_export_dialog_get_choice (dialog, &view, &format, &width, &height);
+    g_assert_cmpint (view, ==, MS_PLOT_VIEW_KL);
+    g_assert_cmpstr (format, ==, "pdf");
+    g_assert_cmpint (width, ==, 4000);
+    g_assert_cmpint (height, ==, 3000);
+    name = ms_export_dialog_suggest_name (dialog);
+    g_assert_cmpstr (name, ==, "ModeScope kl.pdf");
+    g_assert_true (ms_export_dialog_set_choice (dialog, MS_PLOT_VIEW_LOSS, "png",
+                                                MS_EXPORT_SIZE_CUSTOM, 800, 450));
+    ms_export_dialog_get_choice (dialog, NULL, NULL, &width, &height);
+    g_assert_cmpint (width, ==, 800);
+    g_assert_cmpint (height, ==, 450);
+    gtk_window_destroy (GTK_WINDOW (dialog));
+    spin (window, 0.1);
+    g_assert_null (window->export_dialog);
+  }
+
+  destroy_window (window);
+  ms_test_remove_dir (dir);
+}
+
+/* The filmstrip records each evaluated image grid once and exports a GIF and PNG frames */
+static void
+test_window_filmstrip (void)
+{
+  MsWindow *window = new_ring8_window ();
+  g_autofree char *dir = g_dir_make_tmp ("modescope-window-film-XXXXXX", NULL);
+  g_autofree char *gif_path = g_build_filename (dir, "strip.gif", NULL);
+  g_autofree char *frames = g_build_filename (dir, "strip frames", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GifFileType *gif;
+  int err = 0;
+
+  for (int i = 1; i <= 3; i++)
+    {
+      g_autoptr(MsFrame) f = ms_frame_new ();
+      gsize n = 4 * 8 * 8;
+
+      ms_session_settings_init (&f->settings, "mnist", MS_LOSS_NSGAN);
+      f->iteration = f->evaluation_iteration = i * 100;
+      f->paused = TRUE;
+      f->has_evaluation = TRUE;
+      f->grid_n = 4;
+      f->sample_ndim = 3;
+      f->sample_shape[0] = 1;
+      f->sample_shape[1] = f->sample_shape[2] = 8;
+      f->sample_size = 64;
+      f->grey = g_malloc0 (n);
+      f->samples = g_new0 (float, n);
+      _ms_window_apply_frame (window, f);
+      _ms_window_apply_frame (window, f);   /* the same evaluation again: recorded once */
+    }
+  g_assert_cmpuint (ms_window_get_filmstrip_length (window), ==, 3);
+  ms_window_export_filmstrip (window, gif_path, frames, NULL, store_result, &result);
+  g_assert_true (finish_export (window, &result, &error));
+  g_assert_no_error (error);
+  gif = DGifOpenFileName (gif_path, &err);
+  g_assert_nonnull (gif);
+  g_assert_cmpint (DGifSlurp (gif), ==, GIF_OK);
+  g_assert_cmpint (gif->ImageCount, ==, 3);
+  DGifCloseFile (gif, &err);
+  {
+    g_autofree char *first = g_build_filename (frames, "frame-0001-iter-000100.png", NULL);
+    g_autofree char *third = g_build_filename (frames, "frame-0003-iter-000300.png", NULL);
+
+    g_assert_true (g_file_test (first, G_FILE_TEST_IS_REGULAR));
+    g_assert_true (g_file_test (third, G_FILE_TEST_IS_REGULAR));
+  }
+  destroy_window (window);
+  ms_test_remove_dir (dir);
+}
+
+static gboolean
+saved_and_done (MsWindow *window,
+                gpointer  data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static gboolean
+toast_says_saved (MsWindow *window,
+                  gpointer  data)
+{
+  const char *toast = _ms_window_get_last_toast (window);
+
+  return toast != NULL && g_str_has_prefix (toast, "Session saved as “run.msrun”");
+}
+
+static gboolean
+has_frame_at (MsWindow *window,
+              gpointer  data)
+{
+  MsFrame *frame = ms_session_get_frame (ms_window_get_session (window));
+
+  return frame != NULL && frame->iteration == *(gint64 *) data;
+}
+
+/* Save, then Open: the same curve, evaluations, events and snapshots, paused; a failed save
+ * keeps the earlier file, a failed open keeps the current session */
+static void
+test_window_session_files (void)
+{
+  MsWindow *window = trained_window (20);
+  g_autofree char *dir = g_dir_make_tmp ("modescope-window-session-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "run.msrun", NULL);
+  g_autofree char *missing = g_build_filename (dir, "no", "run.msrun", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MsSessionHistory) before = NULL;
+  g_autoptr(MsSessionHistory) after = NULL;
+  g_autofree char *csv_before = NULL;
+  g_autofree char *csv_after = NULL;
+  g_autofree char *events_before = NULL;
+  g_autofree char *events_after = NULL;
+  MsSnapshotList *snapshots = MS_SNAPSHOT_LIST (_ms_window_get_part (window, "snapshot-list"));
+  MsSession *old;
+  gint64 iteration;
+  guint n_before = 0, n_after = 0;
+
+  assert_event_after (window, "win.snapshot", MS_SESSION_EVENT_SNAPSHOT);
+  spin (window, 0.2);
+  g_assert_true (ms_window_get_unsaved (window));
+  g_assert_null (ms_window_get_session_path (window));
+
+  ms_window_save_session (window, missing, NULL, store_result, &result);
+  g_assert_true (wait_until (window, saved_and_done, &result, WAIT_SECONDS));
+  g_assert_false (ms_window_save_session_finish (window, result, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_clear_object (&result);
+  g_assert_true (ms_window_get_unsaved (window));
+
+  ms_window_save_session (window, path, NULL, store_result, &result);
+  g_assert_true (wait_until (window, saved_and_done, &result, WAIT_SECONDS));
+  g_assert_true (ms_window_save_session_finish (window, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_false (ms_window_get_unsaved (window));
+  g_assert_cmpstr (ms_window_get_session_path (window), ==, path);
+
+  before = ms_session_history_new (ms_window_get_session (window));
+  iteration = ms_session_history_get_frame (before)->iteration;
+  ms_session_history_get_curve (before, &n_before);
+  csv_before = ms_session_history_to_csv (before);
+  events_before = ms_session_history_to_events_text (before);
+
+  /* A file that cannot be read keeps the run */
+  old = ms_window_get_session (window);
+  g_assert_false (ms_window_open_session (window, missing, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_true (ms_window_get_session (window) == old);
+
+  /* Train on, then open the saved state again */
+  assert_event_after (window, "win.step", MS_SESSION_EVENT_STEP);
+  g_assert_true (ms_window_get_unsaved (window));
+  g_assert_true (ms_window_open_session (window, path, &error));
+  g_assert_no_error (error);
+  g_assert_true (ms_window_get_session (window) != old);
+  g_assert_true (wait_until (window, has_frame_at, &iteration, WAIT_SECONDS));
+  spin (window, 0.2);
+  g_assert_false (ms_window_get_running (window));
+  g_assert_false (ms_window_get_unsaved (window));
+  after = ms_session_history_new (ms_window_get_session (window));
+  ms_session_history_get_curve (after, &n_after);
+  g_assert_cmpuint (n_after, ==, n_before);
+  csv_after = ms_session_history_to_csv (after);
+  g_assert_cmpstr (csv_after, ==, csv_before);
+  events_after = ms_session_history_to_events_text (after);
+  g_assert_true (g_str_has_prefix (events_after, events_before));
+  g_assert_cmpuint (ms_snapshot_list_get_n_items (snapshots), ==, 1);
+  /* The history is not news: no toast about a restore from the file's events */
+  g_assert_true (_ms_window_get_last_toast (window) == NULL
+                 || strstr (_ms_window_get_last_toast (window), "restored") == NULL);
+
+  /* Ctrl+S now saves there without asking, and says so */
+  g_assert_true (press_accel (window, GDK_KEY_s, GDK_CONTROL_MASK));
+  g_assert_true (wait_until (window, toast_says_saved, NULL, WAIT_SECONDS));
+  destroy_window (window);
+  ms_test_remove_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -874,5 +1315,8 @@ main (int   argc,
   g_test_add_func ("/ui/status-line", test_status_line);
   g_test_add_func ("/ui/window/screenshot/mnist", test_window_screenshot);
   g_test_add_func ("/ui/window/screenshot/ring8", test_window_screenshot_ring8);
+  g_test_add_func ("/ui/window/export", test_window_export);
+  g_test_add_func ("/ui/window/filmstrip", test_window_filmstrip);
+  g_test_add_func ("/ui/window/session-files", test_window_session_files);
   return g_test_run ();
 }
