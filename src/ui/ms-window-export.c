@@ -818,18 +818,23 @@ open_now (MsWindow *self,
   }
 }
 
-static void
-open_chosen (MsWindow *self,
-             GFile    *file)
+void
+_ms_window_open_session_path (MsWindow   *self,
+                              const char *path)
 {
-  const char *path = g_file_peek_path (file);
-
   if (ms_window_get_unsaved (self))
     confirm (self, _("Discard the Current Run?"),
              _("The run in this window has not been saved. Opening another session ends it."),
              _("_Discard and Open"), open_now, g_strdup (path), g_free);
   else
     open_now (self, (gpointer) path);
+}
+
+static void
+open_chosen (MsWindow *self,
+             GFile    *file)
+{
+  _ms_window_open_session_path (self, g_file_peek_path (file));
 }
 
 void
@@ -920,12 +925,12 @@ bundle_now (MsWindow *self,
                            g_strdup_printf (_("Bundle saved in “%s”"), base));
 }
 
-static void
-bundle_chosen (MsWindow *self,
-               GFile    *parent)
+void
+_ms_window_export_bundle_in (MsWindow   *self,
+                             const char *parent)
 {
   g_autofree char *name = ms_window_get_bundle_name (self);
-  g_autofree char *folder = g_build_filename (g_file_peek_path (parent), name, NULL);
+  g_autofree char *folder = g_build_filename (parent, name, NULL);
 
   if (g_file_test (folder, G_FILE_TEST_EXISTS))
     {
@@ -937,6 +942,13 @@ bundle_chosen (MsWindow *self,
     }
   else
     bundle_now (self, folder);
+}
+
+static void
+bundle_chosen (MsWindow *self,
+               GFile    *parent)
+{
+  _ms_window_export_bundle_in (self, g_file_peek_path (parent));
 }
 
 void

@@ -116,6 +116,12 @@ void      _ms_window_save_session_dialog  (MsWindow     *self,
                                            gboolean      save_as);
 void      _ms_window_export_bundle_dialog (MsWindow     *self);
 void      _ms_window_export_filmstrip_dialog (MsWindow  *self);
+/* What the Open and Export Bundle actions do once a file or folder is chosen: ask before
+ * discarding an unsaved run / replacing an existing bundle (AdwMessageDialog), then go */
+void      _ms_window_open_session_path  (MsWindow       *self,
+                                         const char     *path);
+void      _ms_window_export_bundle_in   (MsWindow       *self,
+                                         const char     *parent);
 /* Shows @error (if any) as a toast, or @done */
 void      _ms_window_report             (MsWindow       *self,
                                          const GError   *error,

@@ -1289,6 +1289,95 @@ test_window_session_files (void)
   ms_test_remove_dir (dir);
 }
 
+/* The question a window asks (an AdwMessageDialog transient for it), or NULL */
+static AdwMessageDialog *
+find_question (MsWindow *window)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_window_get_transient_for (w) == GTK_WINDOW (window)
+          && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return ADW_MESSAGE_DIALOG (w);
+    }
+  return NULL;
+}
+
+/* What clicking a response button does: the response, then the dialog closes */
+static void
+answer (AdwMessageDialog *question,
+        const char       *response)
+{
+  adw_message_dialog_response (question, response);
+  gtk_window_destroy (GTK_WINDOW (question));
+}
+
+/* Opening over an unsaved run asks first; Cancel keeps the run, Discard opens.  A bundle
+ * whose folder exists asks before replacing it. */
+static void
+test_window_questions (void)
+{
+  MsWindow *window = trained_window (10);
+  g_autofree char *dir = g_dir_make_tmp ("modescope-window-ask-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "run.msrun", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  AdwMessageDialog *question;
+  MsSession *old;
+
+  ms_window_save_session (window, path, NULL, store_result, &result);
+  g_assert_true (wait_until (window, saved_and_done, &result, WAIT_SECONDS));
+  g_assert_true (ms_window_save_session_finish (window, result, &error));
+  g_clear_object (&result);
+  assert_event_after (window, "win.step", MS_SESSION_EVENT_STEP);
+  g_assert_true (ms_window_get_unsaved (window));
+
+  old = ms_window_get_session (window);
+  _ms_window_open_session_path (window, path);
+  question = find_question (window);
+  g_assert_nonnull (question);
+  g_assert_true (ms_window_get_session (window) == old);
+  answer (question, "cancel");
+  spin (window, 0.1);
+  g_assert_true (ms_window_get_session (window) == old);
+  g_assert_null (find_question (window));
+
+  _ms_window_open_session_path (window, path);
+  question = find_question (window);
+  g_assert_nonnull (question);
+  answer (question, "confirm");
+  spin (window, 0.1);
+  g_assert_true (ms_window_get_session (window) != old);
+  g_assert_false (ms_window_get_unsaved (window));
+  /* nothing to lose now: opens without asking */
+  old = ms_window_get_session (window);
+  _ms_window_open_session_path (window, path);
+  g_assert_null (find_question (window));
+  g_assert_true (ms_window_get_session (window) != old);
+
+  /* The bundle's folder exists: asked, and Cancel keeps it as it was */
+  {
+    g_autofree char *name = ms_window_get_bundle_name (window);
+    g_autofree char *folder = g_build_filename (dir, name, NULL);
+    g_autofree char *marker = g_build_filename (folder, "mine.txt", NULL);
+
+    g_assert_cmpint (g_mkdir (folder, 0755), ==, 0);
+    g_assert_true (g_file_set_contents (marker, "keep", -1, NULL));
+    _ms_window_export_bundle_in (window, dir);
+    question = find_question (window);
+    g_assert_nonnull (question);
+    answer (question, "cancel");
+    spin (window, 0.5);
+    g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+  }
+
+  destroy_window (window);
+  ms_test_remove_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1318,5 +1407,6 @@ main (int   argc,
   g_test_add_func ("/ui/window/export", test_window_export);
   g_test_add_func ("/ui/window/filmstrip", test_window_filmstrip);
   g_test_add_func ("/ui/window/session-files", test_window_session_files);
+  g_test_add_func ("/ui/window/questions", test_window_questions);
   return g_test_run ();
 }
