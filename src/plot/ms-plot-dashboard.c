@@ -281,6 +281,63 @@ paint_card (MsPlotDashboard *self,
   cairo_restore (cr);
 }
 
+/* Whether the events list shows @kind: what changed the run, not the play controls */
+static gboolean
+shows_event (MsSessionEventKind kind)
+{
+  return kind != MS_SESSION_EVENT_PAUSE && kind != MS_SESSION_EVENT_RESUME
+         && kind != MS_SESSION_EVENT_STEP && kind != MS_SESSION_EVENT_REJECTED;
+}
+
+/* The latest changes that fit into (x, y, w, h), oldest first: "1200  lr G 0.0002 -> 0.001" */
+static void
+paint_events (MsPlotDashboard *self,
+              cairo_t         *cr,
+              double           x,
+              double           y,
+              double           w,
+              double           h)
+{
+  const MsPlotStyle *style = &self->style;
+  const MsSessionEvent *events;
+  double line_h = 1.5 * _ms_plot_font_px (style, MS_PLOT_FONT_NORMAL);
+  double head = 1.8 * _ms_plot_font_px (style, MS_PLOT_FONT_TITLE);
+  guint n = 0, shown = 0, first;
+  int fit;
+
+  events = ms_session_history_get_events (self->history, &n);
+  fit = (int) ((h - head) / line_h);
+  if (fit <= 0 || w < 20)
+    return;
+  cairo_save (cr);
+  cairo_translate (cr, x, y);
+  _ms_plot_font (cr, style, MS_PLOT_FONT_TITLE, TRUE);
+  _ms_plot_set_color (cr, style->foreground);
+  _ms_plot_text (cr, 0, head / 2, 0, 0.5, _("Changes"));
+  /* The last @fit shown events */
+  first = n;
+  while (first > 0 && shown < (guint) fit)
+    if (shows_event (events[--first].kind))
+      shown++;
+  _ms_plot_font (cr, style, MS_PLOT_FONT_NORMAL, FALSE);
+  shown = 0;
+  for (guint i = first; i < n; i++)
+    {
+      g_autofree char *line = NULL;
+      g_autofree char *elided = NULL;
+
+      if (!shows_event (events[i].kind))
+        continue;
+      line = g_strdup_printf ("%" G_GINT64_FORMAT "  %s", events[i].iteration,
+                              events[i].label != NULL ? events[i].label : "");
+      elided = _ms_plot_elide (cr, line, w);
+      _ms_plot_set_color (cr, style->muted);
+      _ms_plot_text (cr, 0, head + (shown + 0.5) * line_h, 0, 0.5, elided);
+      shown++;
+    }
+  cairo_restore (cr);
+}
+
 static void
 paint_dashboard (MsPlotDashboard *self,
                  cairo_t         *cr,
@@ -291,6 +348,7 @@ paint_dashboard (MsPlotDashboard *self,
   double top_h = (h - gap) * 0.52, bottom_h = h - gap - top_h;
   double side_w = MIN (320, w * 0.28), data_w = w - side_w - gap;
   double cw = (w - gap) / 2, ch = (bottom_h - gap) / 2;
+  double collapse_h = MIN (top_h, 10 * _ms_plot_font_px (&self->style, MS_PLOT_FONT_NORMAL));
 
   if (self->frame->is_2d)
     paint_card (self, MS_PLOT_VIEW_SCATTER, cr, 0, 0, data_w, top_h);
@@ -301,8 +359,8 @@ paint_dashboard (MsPlotDashboard *self,
       paint_card (self, MS_PLOT_VIEW_GRID, cr, 0, 0, half, top_h);
       paint_card (self, MS_PLOT_VIEW_HISTOGRAM, cr, half + gap, 0, half, top_h);
     }
-  paint_card (self, MS_PLOT_VIEW_COLLAPSE, cr, data_w + gap, 0, side_w,
-              MIN (top_h, 10 * _ms_plot_font_px (&self->style, MS_PLOT_FONT_NORMAL)));
+  paint_card (self, MS_PLOT_VIEW_COLLAPSE, cr, data_w + gap, 0, side_w, collapse_h);
+  paint_events (self, cr, data_w + gap, collapse_h + gap, side_w, top_h - collapse_h - gap);
   for (int i = 0; i < N_CURVES; i++)
     paint_card (self, (MsPlotView) (MS_PLOT_VIEW_KL + i), cr, (i % 2) * (cw + gap),
                 top_h + gap + (i / 2) * (ch + gap), cw, ch);
