@@ -10,7 +10,9 @@
 #include "ms-export-dialog.h"
 #include "ms-window-private.h"
 
-static const char * const formats[] = { "png", "svg", "pdf" };
+/* In the format row's order; the metrics have no view nor size */
+static const char * const formats[] = { "png", "svg", "pdf", "csv", "json" };
+#define FIRST_METRICS 3
 
 struct _MsExportDialog
 {
@@ -20,6 +22,7 @@ struct _MsExportDialog
   AdwComboRow    *what_row;
   AdwComboRow    *format_row;
   AdwComboRow    *size_row;
+  GtkWidget      *size_group;
   AdwActionRow   *width_row;
   AdwActionRow   *height_row;
   GtkSpinButton  *width_spin;
@@ -36,11 +39,13 @@ G_DEFINE_FINAL_TYPE (MsExportDialog, ms_export_dialog, ADW_TYPE_WINDOW)
 static void
 update_units (MsExportDialog *self)
 {
-  gboolean png = adw_combo_row_get_selected (self->format_row) == 0;
-  const char *unit = png ? _("pixels") : _("points");
+  guint f = adw_combo_row_get_selected (self->format_row);
+  const char *unit = f == 0 ? _("pixels") : _("points");
 
   adw_action_row_set_subtitle (self->width_row, unit);
   adw_action_row_set_subtitle (self->height_row, unit);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->what_row), f < FIRST_METRICS);
+  gtk_widget_set_sensitive (self->size_group, f < FIRST_METRICS);
 }
 
 static void
@@ -127,8 +132,11 @@ ms_export_dialog_suggest_name (MsExportDialog *self)
   g_return_val_if_fail (MS_IS_EXPORT_DIALOG (self), NULL);
 
   ms_export_dialog_get_choice (self, &view, &format, NULL, NULL);
-  /* Translators: a file name: "ModeScope dashboard.png", "ModeScope kl.pdf" */
-  return g_strdup_printf (_("ModeScope %s.%s"), ms_plot_view_to_string (view), format);
+  /* Translators: a file name: "ModeScope dashboard.png", "ModeScope kl.pdf",
+   * "ModeScope metrics.csv" */
+  return g_strdup_printf (_("ModeScope %s.%s"),
+                          g_str_equal (format, "csv") || g_str_equal (format, "json")
+                          ? "metrics" : ms_plot_view_to_string (view), format);
 }
 
 typedef struct
@@ -280,6 +288,7 @@ ms_export_dialog_class_init (MsExportDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MsExportDialog, what_row);
   gtk_widget_class_bind_template_child (widget_class, MsExportDialog, format_row);
   gtk_widget_class_bind_template_child (widget_class, MsExportDialog, size_row);
+  gtk_widget_class_bind_template_child (widget_class, MsExportDialog, size_group);
   gtk_widget_class_bind_template_child (widget_class, MsExportDialog, width_row);
   gtk_widget_class_bind_template_child (widget_class, MsExportDialog, height_row);
   gtk_widget_class_bind_template_child (widget_class, MsExportDialog, width_spin);

@@ -5,7 +5,8 @@
  *
  * A modal window over an MsWindow: the view (only those the run's data has), PNG / SVG / PDF,
  * and a size independent of the window's (slide 1920 x 1080, poster 4000 x 3000, or custom;
- * pixels for PNG, points for SVG and PDF).  Export… asks for the file with a native chooser
+ * pixels for PNG, points for SVG and PDF); or the metrics as CSV or JSON (modescope-cli's
+ * format).  Export… asks for the file with a native chooser
  * (which asks before replacing one), closes, and exports with ms_window_export(): the window
  * shows the result as a toast.  Main thread only.
  */
@@ -31,7 +32,7 @@ typedef enum
 
 /* (transfer none: a toplevel) Transient for and exporting from @window */
 MsExportDialog *ms_export_dialog_new        (MsWindow        *window);
-/* The current choice: view, "png" / "svg" / "pdf" and size */
+/* The current choice: view, "png" / "svg" / "pdf" / "csv" / "json" and size */
 void            ms_export_dialog_get_choice (MsExportDialog  *self,
                                              MsPlotView      *view,
                                              const char     **format,

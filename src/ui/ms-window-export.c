@@ -309,6 +309,27 @@ move_into_place (const char  *tmp,
   return TRUE;
 }
 
+/* An error about a file in the temporary folder @tmp names it where the user will look for
+ * it: in @folder */
+static void
+rename_in_error (GError     *error,
+                 const char *tmp,
+                 const char *folder)
+{
+  g_autofree char *tmp_display = NULL;
+  g_autofree char *folder_display = NULL;
+  GString *message;
+
+  if (error == NULL)
+    return;
+  tmp_display = g_filename_display_name (tmp);
+  folder_display = g_filename_display_name (folder);
+  message = g_string_new (error->message);
+  g_string_replace (message, tmp_display, folder_display, 0);
+  g_free (error->message);
+  error->message = g_string_free (message, FALSE);
+}
+
 static gboolean
 write_bundle (Job     *job,
               GError **error)
@@ -359,6 +380,8 @@ write_bundle (Job     *job,
   return TRUE;
 
 fail:
+  if (error != NULL)
+    rename_in_error (*error, tmp, job->path);
   remove_tree (tmp);
   return FALSE;
 }
@@ -383,6 +406,8 @@ write_filmstrip (Job     *job,
         return FALSE;
       if (!ms_filmstrip_write_pngs (job->filmstrip, tmp, error))
         {
+          if (error != NULL)
+            rename_in_error (*error, tmp, job->folder);
           remove_tree (tmp);
           return FALSE;
         }

@@ -13,6 +13,8 @@
 #include <glib/gstdio.h>
 
 #include <gif_lib.h>
+#include <signal.h>
+#include <sys/resource.h>
 
 #include "ms-application.h"
 #include "ms-export-dialog.h"
@@ -1072,6 +1074,37 @@ test_window_export (void)
     g_assert_true (finish_export (window, &result, &error));
     g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
     g_assert_true (g_file_test (folder, G_FILE_TEST_IS_DIR));
+
+    /* A full disk (a file size limit): an error, the earlier bundle whole, no leftovers */
+    {
+      struct rlimit old_limit, limit;
+      g_autofree char *csv = g_build_filename (folder, "metrics.csv", NULL);
+      g_autoptr(GDir) d = NULL;
+      const char *entry;
+      guint n_entries = 0;
+
+      g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &old_limit), ==, 0);
+      limit = old_limit;
+      limit.rlim_cur = 4096;
+      signal (SIGXFSZ, SIG_IGN);
+      g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
+      ms_window_export_bundle (window, folder, TRUE, NULL, store_result, &result);
+      g_assert_false (finish_export (window, &result, &error));
+      g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &old_limit), ==, 0);
+      g_assert_nonnull (error);
+      g_test_message ("%s", error->message);
+      g_assert_null (strstr (error->message, ".part-"));   /* names the bundle, not a temporary */
+      g_assert_nonnull (strstr (error->message, name));
+      g_clear_error (&error);
+      g_assert_true (g_file_test (csv, G_FILE_TEST_IS_REGULAR));
+      d = g_dir_open (dir, 0, NULL);
+      while ((entry = g_dir_read_name (d)) != NULL)
+        {
+          g_assert_false (g_str_has_prefix (entry, "."));   /* no temporary folder left */
+          n_entries++;
+        }
+      g_assert_cmpuint (n_entries, >, 0);
+    }
   }
 
   /* 2-D data has no filmstrip: an error, no file */
@@ -1118,6 +1151,12 @@ test_window_export (void)
     ms_export_dialog_get_choice (dialog, NULL, NULL, &width, &height);
     g_assert_cmpint (width, ==, 800);
     g_assert_cmpint (height, ==, 450);
+    /* The metrics have no view nor size */
+    g_assert_true (ms_export_dialog_set_choice (dialog, MS_PLOT_VIEW_LOSS, "csv",
+                                                MS_EXPORT_SIZE_SLIDE, 0, 0));
+    g_clear_pointer (&name, g_free);
+    name = ms_export_dialog_suggest_name (dialog);
+    g_assert_cmpstr (name, ==, "ModeScope metrics.csv");
     gtk_window_destroy (GTK_WINDOW (dialog));
     spin (window, 0.1);
     g_assert_null (window->export_dialog);
