@@ -23,6 +23,8 @@
 
 #define GAP 2
 #define GAP_GREY 96
+#define BAR_HEIGHT 22     /* the iteration, under the grid */
+#define BAR_GREY 24
 
 typedef struct
 {
@@ -239,11 +241,47 @@ ms_filmstrip_get_size (MsFilmstrip *self,
   if (width != NULL)
     *width = cols * self->sample_w * self->zoom + (cols + 1) * GAP;
   if (height != NULL)
-    *height = rows * self->sample_h * self->zoom + (rows + 1) * GAP;
+    *height = rows * self->sample_h * self->zoom + (rows + 1) * GAP + BAR_HEIGHT;
   return TRUE;
 }
 
-/* Frame @index tiled into @out (width * height bytes) */
+/* "iteration 1200" in light grey on a dark bar of @width x BAR_HEIGHT bytes at @bar */
+static void
+label (MsFilmstrip *self,
+       guint        index,
+       guint8      *bar,
+       int          width)
+{
+  int stride = cairo_format_stride_for_width (CAIRO_FORMAT_A8, width);
+  g_autofree guint8 *mask = g_malloc0 ((gsize) stride * BAR_HEIGHT);
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  g_autofree char *text = NULL;
+  cairo_text_extents_t ext;
+
+  surface = cairo_image_surface_create_for_data (mask, CAIRO_FORMAT_A8, width, BAR_HEIGHT, stride);
+  cr = cairo_create (surface);
+  /* Translators: under each image of the filmstrip */
+  text = g_strdup_printf (_("iteration %lld"),
+                          (long long) g_array_index (self->frames, FilmFrame, index).iteration);
+  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, 13);
+  cairo_text_extents (cr, text, &ext);
+  cairo_move_to (cr, GAP + 4 - ext.x_bearing, (BAR_HEIGHT - ext.height) / 2 - ext.y_bearing);
+  cairo_show_text (cr, text);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  cairo_surface_destroy (surface);
+  for (int y = 0; y < BAR_HEIGHT; y++)
+    for (int x = 0; x < width; x++)
+      {
+        int a = mask[(gsize) y * stride + x];
+
+        bar[(gsize) y * width + x] = (guint8) (BAR_GREY + a * (230 - BAR_GREY) / 255);
+      }
+}
+
+/* Frame @index tiled into @out (width * height bytes), its iteration below */
 static void
 tile (MsFilmstrip *self,
       guint        index,
@@ -271,6 +309,7 @@ tile (MsFilmstrip *self,
             row[x] = srow[x / z];
         }
     }
+  label (self, index, out + (gsize) (height - BAR_HEIGHT) * width, width);
 }
 
 static gboolean

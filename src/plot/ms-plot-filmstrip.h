@@ -14,7 +14,8 @@
  *   ms_filmstrip_write_gif (copy, "run.gif", &error);
  *
  * Each image is the grid tiled in rows of ceil(sqrt(n)) samples, every sample pixel drawn as
- * a square of ms_filmstrip_get_zoom() pixels, with a 2-pixel grey frame between samples.
+ * a square of ms_filmstrip_get_zoom() pixels, with a 2-pixel grey frame between samples, and
+ * "iteration N" on a 22-pixel bar below.
  *
  * Threading: one strip is used by one thread at a time; copies share the (immutable) pixels.
  */
