@@ -1038,9 +1038,9 @@ new_from_file (const char  *path,
   display = g_filename_display_name (path);
   g_ptr_array_add (t->events,
                    _ms_session_event_new (t->iteration, MS_SESSION_EVENT_RESTORE, 0,
-                                          g_strdup_printf (_("continued from “%s” at iteration %"
-                                                             G_GINT64_FORMAT), display,
-                                                           t->iteration)));
+                                          g_strdup_printf (_("continued from “%s” at iteration "
+                                                             "%lld"), display,
+                                                           (long long) t->iteration)));
 
   self = _ms_session_new_for_trainer (t, FALSE);
   self->next_id = l.next_id;

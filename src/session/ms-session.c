@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
@@ -693,9 +694,9 @@ _ms_trainer_start_run (Trainer  *t,
             t->evaluator = ms_evaluator_new_images (t->classifier, reference,
                                                     canonical != NULL ? canonical : t->src->name);
           else
-            trainer_event (t, MS_SESSION_EVENT_ERROR, 0, "no evaluation: %s",
+            trainer_event (t, MS_SESSION_EVENT_ERROR, 0, _("no evaluation: %s"),
                            local != NULL ? local->message
-                                         : "no classifier or test split for this dataset");
+                                         : _("no classifier or test split for this dataset"));
         }
       trainer_prepare_reference (t);
     }
@@ -736,10 +737,13 @@ _ms_trainer_start_run (Trainer  *t,
   trainer_truncate (t, 0);
   _ms_trainer_take_last_good (t);
   trainer_event (t, MS_SESSION_EVENT_RUN_STARTED, 0,
-                 "run %u: %s, %s, %s, G %s lr %g, D %s lr %g, batch %d, seed %" G_GUINT64_FORMAT,
+                 /* Translators: a new run: its dataset, architecture, loss, the generator's
+                    (G) and the discriminator's (D) optimizer and learning rate */
+                 _("run %u: %s, %s, %s, G %s lr %g, D %s lr %g, batch %d, seed %llu"),
                  t->run, t->src->name, arch.arch, ms_loss_kind_to_string (s->gan.loss),
                  ms_optim_kind_to_string (s->optim_g.kind), s->optim_g.lr,
-                 ms_optim_kind_to_string (s->optim_d.kind), s->optim_d.lr, s->gan.batch, s->seed);
+                 ms_optim_kind_to_string (s->optim_d.kind), s->optim_d.lr, s->gan.batch,
+                 (unsigned long long) s->seed);
   return TRUE;
 }
 
@@ -761,13 +765,13 @@ trainer_check (Trainer  *t,
   const MsGanStats *st = ms_gan_stats (t->gan);
 
   if (!isfinite (st->loss_d) || !isfinite (st->loss_g))
-    return g_strdup_printf ("loss D %g, loss G %g", st->loss_d, st->loss_g);
+    return g_strdup_printf (_("loss D %g, loss G %g"), st->loss_d, st->loss_g);
   if (!weights)
     return NULL;
   if (!ms_params_all_finite (ms_net_params (ms_gan_generator (t->gan))))
-    return g_strdup ("the generator's weights are not finite");
+    return g_strdup (_("the generator's weights are not finite"));
   if (!ms_params_all_finite (ms_net_params (ms_gan_discriminator (t->gan))))
-    return g_strdup ("the discriminator's weights are not finite");
+    return g_strdup (_("the discriminator's weights are not finite"));
   return NULL;
 }
 
@@ -786,11 +790,11 @@ trainer_diverged (Trainer    *t,
       trainer_truncate (t, t->iteration);
       g_ptr_array_add (t->events,
                        _ms_session_event_new (at, MS_SESSION_EVENT_DIVERGED, 0,
-                                  g_strdup_printf ("diverged at iteration %" G_GINT64_FORMAT
-                                                   " (%s): rolled back to iteration %"
-                                                   G_GINT64_FORMAT " (weights and optimizer "
-                                                   "settings) and paused",
-                                                   at, what, t->iteration)));
+                                  g_strdup_printf (_("diverged at iteration %lld (%s): "
+                                                     "rolled back to iteration %lld (weights "
+                                                     "and optimizer settings) and paused"),
+                                                   (long long) at, what,
+                                                   (long long) t->iteration)));
     }
   else
     {
@@ -799,10 +803,10 @@ trainer_diverged (Trainer    *t,
 
       g_ptr_array_add (t->events,
                        _ms_session_event_new (at, MS_SESSION_EVENT_DIVERGED, 0,
-                                  g_strdup_printf ("diverged at iteration %" G_GINT64_FORMAT
-                                                   " (%s) and the rollback failed (%s): "
-                                                   "the run starts again", at, what,
-                                                   error ? error->message : "no snapshot")));
+                                  g_strdup_printf (_("diverged at iteration %lld (%s) and "
+                                                     "the rollback failed (%s): the run "
+                                                     "starts again"), (long long) at, what,
+                                                   error ? error->message : _("no snapshot"))));
       if (!_ms_trainer_start_run (t, FALSE, &error2))
         trainer_event (t, MS_SESSION_EVENT_ERROR, 0, "%s", error2->message);
     }
@@ -1114,7 +1118,7 @@ trainer_post (Trainer  *t,
       frame = trainer_build_frame (t, evaluate);
       if (frame == NULL)
         {
-          trainer_diverged (t, "the generator's samples are not finite");
+          trainer_diverged (t, _("the generator's samples are not finite"));
           frame = t->gan != NULL ? trainer_build_frame (t, FALSE) : NULL;
         }
     }
@@ -1184,10 +1188,16 @@ gan_config_diff (const MsGanConfig *a,
   GString *s = g_string_new (NULL);
 
   if (a->loss != b->loss)
-    g_string_append_printf (s, "%sloss %s -> %s", s->len ? ", " : "",
-                            ms_loss_kind_to_string (a->loss), ms_loss_kind_to_string (b->loss));
+    {
+      g_string_append (s, s->len ? ", " : "");
+      g_string_append_printf (s, _("loss %s -> %s"),
+                              ms_loss_kind_to_string (a->loss), ms_loss_kind_to_string (b->loss));
+    }
   if (a->batch != b->batch)
-    g_string_append_printf (s, "%sbatch %d -> %d", s->len ? ", " : "", a->batch, b->batch);
+    {
+      g_string_append (s, s->len ? ", " : "");
+      g_string_append_printf (s, _("batch %d -> %d"), a->batch, b->batch);
+    }
   if (a->n_critic != b->n_critic)
     g_string_append_printf (s, "%sn_critic %d -> %d", s->len ? ", " : "", a->n_critic,
                             b->n_critic);
@@ -1197,8 +1207,8 @@ gan_config_diff (const MsGanConfig *a,
   if (a->clip != b->clip)
     g_string_append_printf (s, "%sclip %g -> %g", s->len ? ", " : "", a->clip, b->clip);
   if (s->len == 0)
-    g_string_append (s, memcmp (a, b, sizeof *a) != 0 ? "remedy settings changed"
-                                                       : "objective unchanged");
+    g_string_append (s, memcmp (a, b, sizeof *a) != 0 ? _("remedy settings changed")
+                                                       : _("objective unchanged"));
   return g_string_free (s, FALSE);
 }
 
@@ -1238,8 +1248,8 @@ trainer_export (Trainer *t)
 
   if (t->gan == NULL)
     {
-      x->error = g_strdup ("the session has no run to save (its data or networks could not be "
-                           "loaded)");
+      x->error = g_strdup (_("the session has no run to save (its data or networks could not "
+                             "be loaded)"));
       return x;
     }
   trainer_post (t, FALSE);
@@ -1277,7 +1287,7 @@ trainer_apply (Trainer          *t,
   if (t->gan == NULL && c->kind != CMD_NEW_RUN && c->kind != CMD_STOP && c->kind != CMD_PAUSE
       && c->kind != CMD_RESUME && c->kind != CMD_SET_EVAL_EVERY)
     {
-      trainer_event (t, MS_SESSION_EVENT_REJECTED, c->id, "no run to apply the command to");
+      trainer_event (t, MS_SESSION_EVENT_REJECTED, c->id, "%s", _("no run to apply the command to"));
       ms_session_command_free (c);
       return;
     }
@@ -1289,7 +1299,7 @@ trainer_apply (Trainer          *t,
         MsOptimConfig old = ms_gan_optimizer (t->gan, c->generator)->config;
 
         if (ms_gan_set_optim (t->gan, c->generator, &c->optim, &error))
-          trainer_event (t, MS_SESSION_EVENT_OPTIMIZER, c->id, "%s -> %s (%s, lr %g)",
+          trainer_event (t, MS_SESSION_EVENT_OPTIMIZER, c->id, _("%s -> %s (%s, lr %g)"),
                          optim_label (old.kind), optim_label (c->optim.kind), net, c->optim.lr);
         else
           applied = FALSE;
@@ -1303,7 +1313,8 @@ trainer_apply (Trainer          *t,
 
         cfg.lr = c->value;
         if (ms_gan_set_optim (t->gan, c->generator, &cfg, &error))
-          trainer_event (t, MS_SESSION_EVENT_LR, c->id, "lr %s %g -> %g", net, old, c->value);
+          trainer_event (t, MS_SESSION_EVENT_LR, c->id, _("lr %s %g -> %g"), net, old,
+                         c->value);
         else
           applied = FALSE;
       }
@@ -1331,22 +1342,23 @@ trainer_apply (Trainer          *t,
       break;
 
     case CMD_PAUSE:
-      trainer_event (t, MS_SESSION_EVENT_PAUSE, c->id, t->paused ? "paused (already paused)"
-                                                                 : "paused");
+      trainer_event (t, MS_SESSION_EVENT_PAUSE, c->id, "%s",
+                     t->paused ? _("paused (already paused)") : _("paused"));
       t->paused = TRUE;
       break;
 
     case CMD_RESUME:
-      trainer_event (t, MS_SESSION_EVENT_RESUME, c->id, t->paused ? "resumed"
-                                                                  : "resumed (was running)");
+      trainer_event (t, MS_SESSION_EVENT_RESUME, c->id, "%s",
+                     t->paused ? _("resumed") : _("resumed (was running)"));
       t->paused = FALSE;
       break;
 
     case CMD_STEP:
       {
-        static const char * const names[] = { "step D", "step G", "step (one iteration)" };
+        static const char * const names[] = { N_("step D"), N_("step G"),
+                                              N_("step (one iteration)") };
 
-        trainer_event (t, MS_SESSION_EVENT_STEP, c->id, "%s", names[c->ivalue]);
+        trainer_event (t, MS_SESSION_EVENT_STEP, c->id, "%s", _(names[c->ivalue]));
         trainer_step (t, (MsStepKind) c->ivalue);
       }
       break;
@@ -1354,7 +1366,7 @@ trainer_apply (Trainer          *t,
     case CMD_RESET:
       t->truncate_flags |= TRUNCATE_BRANCH;
       if (_ms_trainer_start_run (t, FALSE, &error))
-        trainer_event (t, MS_SESSION_EVENT_RESET, c->id, "reset: run %u from the current settings",
+        trainer_event (t, MS_SESSION_EVENT_RESET, c->id, _("reset: run %u from the current settings"),
                        t->run);
       else
         applied = FALSE;
@@ -1399,7 +1411,7 @@ trainer_apply (Trainer          *t,
         s->bytes = _ms_trainer_save (t);
         g_ptr_array_add (t->snapshots, s);
         g_ptr_array_add (t->new_snapshots, _ms_snapshot_copy (s));
-        trainer_event (t, MS_SESSION_EVENT_SNAPSHOT, c->id, "snapshot %u", c->id);
+        trainer_event (t, MS_SESSION_EVENT_SNAPSHOT, c->id, _("snapshot %u"), c->id);
       }
       break;
 
@@ -1411,7 +1423,7 @@ trainer_apply (Trainer          *t,
         if (s == NULL)
           {
             g_set_error (&error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_MISSING,
-                         "no snapshot %d in this run", c->ivalue);
+                         _("no snapshot %d in this run"), c->ivalue);
             applied = FALSE;
           }
         else if (_ms_trainer_load (t, s->bytes, &error))
@@ -1420,9 +1432,10 @@ trainer_apply (Trainer          *t,
             t->truncate_flags |= TRUNCATE_BRANCH;
             g_ptr_array_add (t->events,
                              _ms_session_event_new (from, MS_SESSION_EVENT_RESTORE, c->id,
-                                        g_strdup_printf ("restored snapshot %u: iteration %"
-                                                         G_GINT64_FORMAT " -> %" G_GINT64_FORMAT,
-                                                         s->id, from, t->iteration)));
+                                        g_strdup_printf (_("restored snapshot %u: iteration "
+                                                           "%lld -> %lld"), s->id,
+                                                         (long long) from,
+                                                         (long long) t->iteration)));
           }
         else
           applied = FALSE;
@@ -1433,14 +1446,14 @@ trainer_apply (Trainer          *t,
       if (c->ivalue >= 1 && c->ivalue <= 1000000)
         {
           trainer_event (t, MS_SESSION_EVENT_EVAL_EVERY, c->id,
-                         "evaluation every %d -> %d iterations", t->eval_every, c->ivalue);
+                         _("evaluation every %d -> %d iterations"), t->eval_every, c->ivalue);
           t->eval_every = c->ivalue;
           t->settings.eval_every = c->ivalue;   /* frames report the active interval */
         }
       else
         {
           g_set_error (&error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                       "evaluation interval %d is not between 1 and 1000000", c->ivalue);
+                       _("evaluation interval %d is not between 1 and 1000000"), c->ivalue);
           applied = FALSE;
         }
       break;
@@ -1461,8 +1474,9 @@ trainer_apply (Trainer          *t,
         trainer_sync_settings (t);
     }
   else
-    trainer_event (t, MS_SESSION_EVENT_REJECTED, c->id, "rejected: %s",
-                   error != NULL ? error->message : "invalid value");
+    /* the window shows the reason without this prefix (ms-window.c) */
+    trainer_event (t, MS_SESSION_EVENT_REJECTED, c->id, "%s%s", _("rejected: "),
+                   error != NULL ? error->message : _("invalid value"));
   ms_session_command_free (c);
 }
 

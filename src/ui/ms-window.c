@@ -280,8 +280,8 @@ handle_events (MsWindow *self)
         case MS_SESSION_EVENT_REJECTED:
           /* Translators: %s says which value and why, e.g. "lr -1 is negative" */
           text = g_strdup_printf (_("A change was not applied (%s)"),
-                                  g_str_has_prefix (e->label, "rejected: ")
-                                  ? e->label + strlen ("rejected: ") : e->label);
+                                  g_str_has_prefix (e->label, _("rejected: "))
+                                  ? e->label + strlen (_("rejected: ")) : e->label);
           break;
         case MS_SESSION_EVENT_PAUSE:
         case MS_SESSION_EVENT_RESUME:
