@@ -10,6 +10,7 @@
 #include "ms-class-histogram.h"
 #include "ms-plot.h"
 #include "ms-view-common.h"
+#include "ms-view-renderer.h"
 
 struct _MsClassHistogram
 {
@@ -71,20 +72,49 @@ update_summary (MsClassHistogram *self)
   ms_view_set_accessible (GTK_WIDGET (self), NULL, self->summary);
 }
 
+/* One render's input: the frame is immutable, so a reference is enough */
+typedef struct
+{
+  MsFrame     *frame;
+  MsPlotStyle  style;
+} FrameJob;
+
 static void
-ms_class_histogram_snapshot (GtkWidget   *widget,
-                             GtkSnapshot *snapshot)
+frame_job_free (gpointer data)
+{
+  FrameJob *job = data;
+
+  g_clear_pointer (&job->frame, ms_frame_unref);
+  g_free (job);
+}
+
+/* Worker thread */
+static void
+frame_paint (cairo_t *cr,
+             double   width,
+             double   height,
+             gpointer data)
+{
+  FrameJob *job = data;
+
+  ms_plot_class_histogram (cr, width, height, job->frame, &job->style);
+}
+
+static gpointer
+frame_prepare (GtkWidget       *widget,
+               int              width,
+               int              height,
+               MsViewPaintFunc *paint,
+               GDestroyNotify  *free_job)
 {
   MsClassHistogram *self = MS_CLASS_HISTOGRAM (widget);
-  cairo_t *cr = ms_view_begin_cairo (widget, snapshot);
-  MsPlotStyle style;
+  FrameJob *job = g_new0 (FrameJob, 1);
 
-  if (cr == NULL)
-    return;
-  ms_view_style_init (widget, self->presenter, &style);
-  ms_plot_class_histogram (cr, gtk_widget_get_width (widget), gtk_widget_get_height (widget),
-                           self->frame, &style);
-  cairo_destroy (cr);
+  job->frame = self->frame != NULL ? ms_frame_ref (self->frame) : NULL;
+  ms_view_style_init (widget, self->presenter, &job->style);
+  *paint = frame_paint;
+  *free_job = frame_job_free;
+  return job;
 }
 
 static void
@@ -92,6 +122,7 @@ ms_class_histogram_dispose (GObject *object)
 {
   MsClassHistogram *self = MS_CLASS_HISTOGRAM (object);
 
+  ms_view_renderer_detach (GTK_WIDGET (self));
   g_clear_pointer (&self->frame, ms_frame_unref);
   G_OBJECT_CLASS (ms_class_histogram_parent_class)->dispose (object);
 }
@@ -151,7 +182,7 @@ ms_class_histogram_class_init (MsClassHistogramClass *klass)
   object_class->finalize = ms_class_histogram_finalize;
   object_class->get_property = ms_class_histogram_get_property;
   object_class->set_property = ms_class_histogram_set_property;
-  widget_class->snapshot = ms_class_histogram_snapshot;
+  widget_class->snapshot = ms_view_renderer_snapshot;
   widget_class->css_changed = ms_view_css_changed;
 
   properties[PROP_PRESENTER] =
@@ -167,6 +198,7 @@ static void
 ms_class_histogram_init (MsClassHistogram *self)
 {
   gtk_widget_set_size_request (GTK_WIDGET (self), 240, 160);
+  ms_view_renderer_attach (GTK_WIDGET (self), frame_prepare, NULL);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self),
                                _("How often the generator draws each class, beside how often "
                                  "it occurs in the real data; hatched slots are classes it "
@@ -194,7 +226,7 @@ ms_class_histogram_set_frame (MsClassHistogram *self,
   g_clear_pointer (&self->frame, ms_frame_unref);
   self->frame = frame;
   update_summary (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  ms_view_renderer_invalidate (GTK_WIDGET (self));
 }
 
 MsFrame *
@@ -228,7 +260,7 @@ ms_class_histogram_set_presenter (MsClassHistogram *self,
   if (self->presenter == presenter)
     return;
   self->presenter = presenter;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  ms_view_renderer_invalidate (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENTER]);
 }
 

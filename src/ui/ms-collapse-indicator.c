@@ -13,6 +13,7 @@
 #include "ms-collapse-indicator.h"
 #include "ms-plot.h"
 #include "ms-view-common.h"
+#include "ms-view-renderer.h"
 
 struct _MsCollapseIndicator
 {
@@ -91,7 +92,7 @@ show_frame (MsCollapseIndicator *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REASON]);
     }
   update_accessible (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  ms_view_renderer_invalidate (GTK_WIDGET (self));
 }
 
 static void
@@ -108,30 +109,73 @@ on_frame (MsSession           *session,
   show_frame (self, ms_session_get_frame (session));
 }
 
+/* One render's input: copies of the verdict and of the evaluated points */
+typedef struct
+{
+  MsPlotStyle      style;
+  gboolean         has_verdict;
+  MsCollapseState  state;
+  char            *reason;
+  char            *pending;
+  MsCurvePoint    *points;
+  guint            n_points;
+  gint64           x_min, x_max;
+} IndicatorJob;
+
 static void
-ms_collapse_indicator_snapshot (GtkWidget   *widget,
-                                GtkSnapshot *snapshot)
+indicator_job_free (gpointer data)
+{
+  IndicatorJob *job = data;
+
+  g_free (job->reason);
+  g_free (job->pending);
+  g_free (job->points);
+  g_free (job);
+}
+
+/* Worker thread */
+static void
+indicator_paint (cairo_t *cr,
+                 double   width,
+                 double   height,
+                 gpointer data)
+{
+  IndicatorJob *job = data;
+  double strip_h = MIN (job->style.font_size * job->style.font_scale, height / 3);
+  double strip_y = height - strip_h;
+
+  if (job->has_verdict)
+    ms_plot_collapse_badge (cr, width, strip_y, job->state, job->reason, &job->style);
+  else
+    ms_plot_collapse_badge_pending (cr, width, strip_y, job->pending, &job->style);
+  cairo_translate (cr, 0, strip_y);
+  ms_plot_collapse_strip (cr, width, strip_h, job->points, job->n_points, job->x_min,
+                          job->x_max, &job->style);
+}
+
+static gpointer
+indicator_prepare (GtkWidget       *widget,
+                   int              width,
+                   int              height,
+                   MsViewPaintFunc *paint,
+                   GDestroyNotify  *free_job)
 {
   MsCollapseIndicator *self = MS_COLLAPSE_INDICATOR (widget);
-  cairo_t *cr = ms_view_begin_cairo (widget, snapshot);
-  double width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  double strip_h, strip_y;
-  MsPlotStyle style;
+  IndicatorJob *job = g_new0 (IndicatorJob, 1);
 
-  if (cr == NULL)
-    return;
-  ms_view_style_init (widget, self->presenter, &style);
-  strip_h = MIN (style.font_size * style.font_scale, height / 3);
-  strip_y = height - strip_h;
-  if (self->has_verdict)
-    ms_plot_collapse_badge (cr, width, strip_y, self->state, self->reason, &style);
-  else
-    ms_plot_collapse_badge_pending (cr, width, strip_y, _("Waiting for the first evaluation"),
-                                    &style);
-  cairo_translate (cr, 0, strip_y);
-  ms_plot_collapse_strip (cr, width, strip_h, (const MsCurvePoint *) (gpointer) self->points->data,
-                          self->points->len, self->x_min, self->x_max, &style);
-  cairo_destroy (cr);
+  ms_view_style_init (widget, self->presenter, &job->style);
+  job->has_verdict = self->has_verdict;
+  job->state = self->state;
+  job->reason = g_strdup (self->reason);
+  job->pending = g_strdup (_("Waiting for the first evaluation"));
+  job->n_points = self->points->len;
+  job->points = job->n_points > 0
+                ? g_memdup2 (self->points->data, sizeof (MsCurvePoint) * job->n_points) : NULL;
+  job->x_min = self->x_min;
+  job->x_max = self->x_max;
+  *paint = indicator_paint;
+  *free_job = indicator_job_free;
+  return job;
 }
 
 static void
@@ -164,6 +208,7 @@ ms_collapse_indicator_dispose (GObject *object)
 {
   MsCollapseIndicator *self = MS_COLLAPSE_INDICATOR (object);
 
+  ms_view_renderer_detach (GTK_WIDGET (self));
   if (self->session != NULL)
     g_clear_signal_handler (&self->frame_handler, self->session);
   g_clear_object (&self->session);
@@ -232,7 +277,7 @@ ms_collapse_indicator_class_init (MsCollapseIndicatorClass *klass)
   object_class->finalize = ms_collapse_indicator_finalize;
   object_class->get_property = ms_collapse_indicator_get_property;
   object_class->set_property = ms_collapse_indicator_set_property;
-  widget_class->snapshot = ms_collapse_indicator_snapshot;
+  widget_class->snapshot = ms_view_renderer_snapshot;
   widget_class->css_changed = ms_view_css_changed;
   widget_class->measure = ms_collapse_indicator_measure;
 
@@ -257,6 +302,7 @@ static void
 ms_collapse_indicator_init (MsCollapseIndicator *self)
 {
   self->points = g_array_new (FALSE, FALSE, sizeof (MsCurvePoint));
+  ms_view_renderer_attach (GTK_WIDGET (self), indicator_prepare, NULL);
   self->reason = g_strdup ("");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self),
                                _("The mode-collapse detector's verdict and why; the strip "
@@ -336,7 +382,7 @@ ms_collapse_indicator_set_x_range (MsCollapseIndicator *self,
     return;
   self->x_min = min;
   self->x_max = max;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  ms_view_renderer_invalidate (GTK_WIDGET (self));
 }
 
 void
@@ -350,6 +396,7 @@ ms_collapse_indicator_set_presenter (MsCollapseIndicator *self,
     return;
   self->presenter = presenter;
   gtk_widget_queue_resize (GTK_WIDGET (self));
+  ms_view_renderer_invalidate (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENTER]);
 }
 

@@ -4,14 +4,19 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * All preparation happens in on_frame() (the session's notify::frame, at most once per
- * delivered frame); snapshot() only paints the prepared MsPlotCurves.  Hover changes redraw
- * only when the nearest iteration changes.
+ * delivered frame): the widget's own MsPlotCurves answers the accessible description and the
+ * tests, and each render (ms-view-renderer.h) gets copies of the session's points, events and
+ * branches from which the worker prepares and paints a private MsPlotCurves (drawing records
+ * the style in it, so one object is never shared between threads).  The last one painted comes
+ * back to the main thread for hover lookups, so they map x exactly as the picture on screen.
+ * Hover changes render again only when the nearest iteration changes.
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
 
 #include "ms-curve-chart.h"
+#include "ms-view-renderer.h"
 
 struct _MsCurveChart
 {
@@ -19,6 +24,8 @@ struct _MsCurveChart
 
   MsCurveKind    kind;
   MsPlotCurves  *curves;
+  MsPlotCurves  *drawn;            /* of the render on screen, for lookup; nullable */
+  gint64         x_min, x_max;     /* the fixed x range, min >= max: automatic */
   MsSession     *session;
   gulong         frame_handler;
   guint          n_points;
@@ -131,7 +138,7 @@ refresh (MsCurveChart *self)
     self->run = frame->run;
 
   update_accessible (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  ms_view_renderer_invalidate (GTK_WIDGET (self));
 }
 
 static void
@@ -151,7 +158,7 @@ set_hover (MsCurveChart *self,
     return;
   self->hover = iteration;
   gtk_widget_set_tooltip_text (GTK_WIDGET (self), text != NULL ? text : kind_tooltip (self->kind));
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  ms_view_renderer_invalidate (GTK_WIDGET (self));
 }
 
 static void
@@ -164,7 +171,8 @@ on_motion (GtkEventControllerMotion *controller,
   gint64 it = -1;
   g_autofree char *text = NULL;
 
-  if (!ms_plot_curves_lookup (self->curves, gtk_widget_get_width (widget),
+  if (!ms_plot_curves_lookup (self->drawn != NULL ? self->drawn : self->curves,
+                              gtk_widget_get_width (widget),
                               gtk_widget_get_height (widget), x, &it, &text))
     it = -1;
   set_hover (self, it, text);
@@ -190,20 +198,125 @@ ms_curve_chart_size_allocate (GtkWidget *widget,
     ms_plot_curves_set_columns (self->curves, (guint) width);
 }
 
+/* One render's input: copies of what the session holds now */
+typedef struct
+{
+  MsCurveKind     kind;
+  MsCurvePoint   *points;
+  guint           n_points;
+  MsSessionEvent *events;          /* labels owned */
+  guint           n_events;
+  MsFrame        *frame;           /* nullable */
+  GPtrArray      *branches;        /* GArray of MsCurvePoint */
+  guint           columns;
+  gint64          x_min, x_max;
+  MsPlotStyle     style;
+  gint64          hover;
+  MsPlotCurves   *curves;          /* prepared and painted by the worker */
+} ChartJob;
+
 static void
-ms_curve_chart_snapshot (GtkWidget   *widget,
-                         GtkSnapshot *snapshot)
+chart_job_free (gpointer data)
+{
+  ChartJob *job = data;
+
+  for (guint i = 0; i < job->n_events; i++)
+    g_free (job->events[i].label);
+  g_free (job->events);
+  g_free (job->points);
+  g_clear_pointer (&job->frame, ms_frame_unref);
+  g_clear_pointer (&job->branches, g_ptr_array_unref);
+  g_clear_pointer (&job->curves, ms_plot_curves_free);
+  g_free (job);
+}
+
+/* Worker thread */
+static void
+chart_paint (cairo_t *cr,
+             double   width,
+             double   height,
+             gpointer data)
+{
+  ChartJob *job = data;
+
+  job->curves = ms_plot_curves_new (job->kind);
+  ms_plot_curves_set_columns (job->curves, job->columns);
+  ms_plot_curves_update (job->curves, job->points, job->n_points, job->events, job->n_events,
+                         job->frame);
+  for (guint b = 0; b < job->branches->len; b++)
+    {
+      GArray *branch = g_ptr_array_index (job->branches, b);
+
+      ms_plot_curves_add_branch (job->curves, (const MsCurvePoint *) (gpointer) branch->data,
+                                 branch->len);
+    }
+  ms_plot_curves_set_x_range (job->curves, job->x_min, job->x_max);
+  ms_plot_curves_draw (job->curves, cr, width, height, &job->style, job->hover);
+}
+
+static gpointer
+chart_prepare (GtkWidget       *widget,
+               int              width,
+               int              height,
+               MsViewPaintFunc *paint,
+               GDestroyNotify  *free_job)
 {
   MsCurveChart *self = MS_CURVE_CHART (widget);
-  cairo_t *cr = ms_view_begin_cairo (widget, snapshot);
-  MsPlotStyle style;
+  ChartJob *job = g_new0 (ChartJob, 1);
 
-  if (cr == NULL)
-    return;
-  ms_view_style_init (widget, self->presenter, &style);
-  ms_plot_curves_draw (self->curves, cr, gtk_widget_get_width (widget),
-                       gtk_widget_get_height (widget), &style, self->hover);
-  cairo_destroy (cr);
+  job->kind = self->kind;
+  job->branches = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  if (self->session != NULL)
+    {
+      const MsCurvePoint *points = ms_session_get_curve (self->session, &job->n_points);
+      MsFrame *frame = ms_session_get_frame (self->session);
+      guint n_branches = ms_session_get_n_branches (self->session);
+
+      if (job->n_points > 0)
+        job->points = g_memdup2 (points, sizeof *points * job->n_points);
+      job->frame = frame != NULL ? ms_frame_ref (frame) : NULL;
+      job->n_events = ms_session_get_n_events (self->session);
+      job->events = g_new0 (MsSessionEvent, MAX (job->n_events, 1));
+      for (guint i = 0; i < job->n_events; i++)
+        {
+          job->events[i] = *ms_session_get_event (self->session, i);
+          job->events[i].label = g_strdup (job->events[i].label);
+        }
+      for (guint b = 0; b < n_branches; b++)
+        {
+          guint bn = 0;
+          gint64 fork = 0;
+          const MsCurvePoint *bp = ms_session_get_branch (self->session, b, &bn, &fork);
+
+          if (bp != NULL && bn > 0)
+            {
+              GArray *branch = g_array_sized_new (FALSE, FALSE, sizeof (MsCurvePoint), bn);
+
+              g_array_append_vals (branch, bp, bn);
+              g_ptr_array_add (job->branches, branch);
+            }
+        }
+    }
+  job->columns = (guint) MAX (width, 1);
+  job->x_min = self->x_min;
+  job->x_max = self->x_max;
+  job->hover = self->hover;
+  ms_view_style_init (widget, self->presenter, &job->style);
+  *paint = chart_paint;
+  *free_job = chart_job_free;
+  return job;
+}
+
+/* Main thread: keep the painted curves for lookups */
+static void
+chart_rendered (GtkWidget *widget,
+                gpointer   data)
+{
+  MsCurveChart *self = MS_CURVE_CHART (widget);
+  ChartJob *job = data;
+
+  g_clear_pointer (&self->drawn, ms_plot_curves_free);
+  self->drawn = g_steal_pointer (&job->curves);
 }
 
 static void
@@ -224,6 +337,7 @@ ms_curve_chart_dispose (GObject *object)
 {
   MsCurveChart *self = MS_CURVE_CHART (object);
 
+  ms_view_renderer_detach (GTK_WIDGET (self));
   if (self->session != NULL)
     g_clear_signal_handler (&self->frame_handler, self->session);
   g_clear_object (&self->session);
@@ -236,6 +350,7 @@ ms_curve_chart_finalize (GObject *object)
   MsCurveChart *self = MS_CURVE_CHART (object);
 
   g_clear_pointer (&self->curves, ms_plot_curves_free);
+  g_clear_pointer (&self->drawn, ms_plot_curves_free);
   G_OBJECT_CLASS (ms_curve_chart_parent_class)->finalize (object);
 }
 
@@ -298,7 +413,7 @@ ms_curve_chart_class_init (MsCurveChartClass *klass)
   object_class->finalize = ms_curve_chart_finalize;
   object_class->get_property = ms_curve_chart_get_property;
   object_class->set_property = ms_curve_chart_set_property;
-  widget_class->snapshot = ms_curve_chart_snapshot;
+  widget_class->snapshot = ms_view_renderer_snapshot;
   widget_class->size_allocate = ms_curve_chart_size_allocate;
   widget_class->css_changed = ms_view_css_changed;
 
@@ -324,6 +439,7 @@ ms_curve_chart_init (MsCurveChart *self)
 
   self->hover = -1;
   gtk_widget_set_size_request (GTK_WIDGET (self), 240, 140);
+  ms_view_renderer_attach (GTK_WIDGET (self), chart_prepare, chart_rendered);
   g_signal_connect (motion, "motion", G_CALLBACK (on_motion), self);
   g_signal_connect (motion, "leave", G_CALLBACK (on_leave), self);
   gtk_widget_add_controller (GTK_WIDGET (self), motion);
@@ -380,9 +496,11 @@ ms_curve_chart_set_x_range (MsCurveChart *self,
 
   ms_plot_curves_get_x_range (self->curves, &old_min, &old_max);
   ms_plot_curves_set_x_range (self->curves, min, max);
+  self->x_min = min;
+  self->x_max = max;
   if (min < max && old_min == min && old_max == max)
     return;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  ms_view_renderer_invalidate (GTK_WIDGET (self));
 }
 
 guint
@@ -409,7 +527,7 @@ ms_curve_chart_set_presenter (MsCurveChart *self,
   if (self->presenter == presenter)
     return;
   self->presenter = presenter;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  ms_view_renderer_invalidate (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENTER]);
 }
 

@@ -10,6 +10,7 @@
 #include "ms-plot.h"
 #include "ms-sample-grid.h"
 #include "ms-view-common.h"
+#include "ms-view-renderer.h"
 
 struct _MsSampleGrid
 {
@@ -83,20 +84,51 @@ update_accessible (MsSampleGrid *self)
   ms_view_set_accessible (GTK_WIDGET (self), NULL, desc);
 }
 
+/* One render's input: the frame is immutable, so a reference is enough */
+typedef struct
+{
+  MsFrame     *frame;
+  MsPlotStyle  style;
+  gboolean     show_labels;
+} GridJob;
+
 static void
-ms_sample_grid_snapshot (GtkWidget   *widget,
-                         GtkSnapshot *snapshot)
+grid_job_free (gpointer data)
+{
+  GridJob *job = data;
+
+  g_clear_pointer (&job->frame, ms_frame_unref);
+  g_free (job);
+}
+
+/* Worker thread */
+static void
+grid_paint (cairo_t *cr,
+            double   width,
+            double   height,
+            gpointer data)
+{
+  GridJob *job = data;
+
+  ms_plot_sample_grid (cr, width, height, job->frame, &job->style, job->show_labels);
+}
+
+static gpointer
+grid_prepare (GtkWidget       *widget,
+              int              width,
+              int              height,
+              MsViewPaintFunc *paint,
+              GDestroyNotify  *free_job)
 {
   MsSampleGrid *self = MS_SAMPLE_GRID (widget);
-  cairo_t *cr = ms_view_begin_cairo (widget, snapshot);
-  MsPlotStyle style;
+  GridJob *job = g_new0 (GridJob, 1);
 
-  if (cr == NULL)
-    return;
-  ms_view_style_init (widget, self->presenter, &style);
-  ms_plot_sample_grid (cr, gtk_widget_get_width (widget), gtk_widget_get_height (widget),
-                       self->frame, &style, self->show_labels);
-  cairo_destroy (cr);
+  job->frame = self->frame != NULL ? ms_frame_ref (self->frame) : NULL;
+  job->show_labels = self->show_labels;
+  ms_view_style_init (widget, self->presenter, &job->style);
+  *paint = grid_paint;
+  *free_job = grid_job_free;
+  return job;
 }
 
 static void
@@ -104,6 +136,7 @@ ms_sample_grid_dispose (GObject *object)
 {
   MsSampleGrid *self = MS_SAMPLE_GRID (object);
 
+  ms_view_renderer_detach (GTK_WIDGET (self));
   g_clear_pointer (&self->frame, ms_frame_unref);
   G_OBJECT_CLASS (ms_sample_grid_parent_class)->dispose (object);
 }
@@ -159,7 +192,7 @@ ms_sample_grid_class_init (MsSampleGridClass *klass)
   object_class->dispose = ms_sample_grid_dispose;
   object_class->get_property = ms_sample_grid_get_property;
   object_class->set_property = ms_sample_grid_set_property;
-  widget_class->snapshot = ms_sample_grid_snapshot;
+  widget_class->snapshot = ms_view_renderer_snapshot;
   widget_class->css_changed = ms_view_css_changed;
 
   properties[PROP_SHOW_LABELS] =
@@ -178,6 +211,7 @@ static void
 ms_sample_grid_init (MsSampleGrid *self)
 {
   gtk_widget_set_size_request (GTK_WIDGET (self), 160, 160);
+  ms_view_renderer_attach (GTK_WIDGET (self), grid_prepare, NULL);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self),
                                _("The generator's samples for a fixed set of noise vectors: "
                                  "the same inputs at every frame, so you see them change."));
@@ -204,7 +238,7 @@ ms_sample_grid_set_frame (MsSampleGrid *self,
   g_clear_pointer (&self->frame, ms_frame_unref);
   self->frame = frame;
   update_accessible (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  ms_view_renderer_invalidate (GTK_WIDGET (self));
 }
 
 MsFrame *
@@ -224,7 +258,7 @@ ms_sample_grid_set_show_labels (MsSampleGrid *self,
   if (self->show_labels == show_labels)
     return;
   self->show_labels = show_labels;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  ms_view_renderer_invalidate (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_LABELS]);
 }
 
@@ -245,7 +279,7 @@ ms_sample_grid_set_presenter (MsSampleGrid *self,
   if (self->presenter == presenter)
     return;
   self->presenter = presenter;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  ms_view_renderer_invalidate (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENTER]);
 }
 

@@ -10,6 +10,7 @@
 #include "ms-scatter-view.h"
 #include "ms-plot.h"
 #include "ms-view-common.h"
+#include "ms-view-renderer.h"
 
 struct _MsScatterView
 {
@@ -57,20 +58,49 @@ update_summary (MsScatterView *self)
   ms_view_set_accessible (GTK_WIDGET (self), NULL, self->summary);
 }
 
+/* One render's input: the frame is immutable, so a reference is enough */
+typedef struct
+{
+  MsFrame     *frame;
+  MsPlotStyle  style;
+} FrameJob;
+
 static void
-ms_scatter_view_snapshot (GtkWidget   *widget,
-                             GtkSnapshot *snapshot)
+frame_job_free (gpointer data)
+{
+  FrameJob *job = data;
+
+  g_clear_pointer (&job->frame, ms_frame_unref);
+  g_free (job);
+}
+
+/* Worker thread */
+static void
+frame_paint (cairo_t *cr,
+             double   width,
+             double   height,
+             gpointer data)
+{
+  FrameJob *job = data;
+
+  ms_plot_scatter (cr, width, height, job->frame, &job->style);
+}
+
+static gpointer
+frame_prepare (GtkWidget       *widget,
+               int              width,
+               int              height,
+               MsViewPaintFunc *paint,
+               GDestroyNotify  *free_job)
 {
   MsScatterView *self = MS_SCATTER_VIEW (widget);
-  cairo_t *cr = ms_view_begin_cairo (widget, snapshot);
-  MsPlotStyle style;
+  FrameJob *job = g_new0 (FrameJob, 1);
 
-  if (cr == NULL)
-    return;
-  ms_view_style_init (widget, self->presenter, &style);
-  ms_plot_scatter (cr, gtk_widget_get_width (widget), gtk_widget_get_height (widget),
-                   self->frame, &style);
-  cairo_destroy (cr);
+  job->frame = self->frame != NULL ? ms_frame_ref (self->frame) : NULL;
+  ms_view_style_init (widget, self->presenter, &job->style);
+  *paint = frame_paint;
+  *free_job = frame_job_free;
+  return job;
 }
 
 static void
@@ -78,6 +108,7 @@ ms_scatter_view_dispose (GObject *object)
 {
   MsScatterView *self = MS_SCATTER_VIEW (object);
 
+  ms_view_renderer_detach (GTK_WIDGET (self));
   g_clear_pointer (&self->frame, ms_frame_unref);
   G_OBJECT_CLASS (ms_scatter_view_parent_class)->dispose (object);
 }
@@ -137,7 +168,7 @@ ms_scatter_view_class_init (MsScatterViewClass *klass)
   object_class->finalize = ms_scatter_view_finalize;
   object_class->get_property = ms_scatter_view_get_property;
   object_class->set_property = ms_scatter_view_set_property;
-  widget_class->snapshot = ms_scatter_view_snapshot;
+  widget_class->snapshot = ms_view_renderer_snapshot;
   widget_class->css_changed = ms_view_css_changed;
 
   properties[PROP_PRESENTER] =
@@ -153,6 +184,7 @@ static void
 ms_scatter_view_init (MsScatterView *self)
 {
   gtk_widget_set_size_request (GTK_WIDGET (self), 200, 200);
+  ms_view_renderer_attach (GTK_WIDGET (self), frame_prepare, NULL);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self),
                                _("Real points in grey and generated points in colour, over the "
                                  "discriminator's output; rings mark covered modes, red "
@@ -180,7 +212,7 @@ ms_scatter_view_set_frame (MsScatterView *self,
   g_clear_pointer (&self->frame, ms_frame_unref);
   self->frame = frame;
   update_summary (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  ms_view_renderer_invalidate (GTK_WIDGET (self));
 }
 
 MsFrame *
@@ -207,7 +239,7 @@ ms_scatter_view_set_presenter (MsScatterView *self,
   if (self->presenter == presenter)
     return;
   self->presenter = presenter;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  ms_view_renderer_invalidate (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENTER]);
 }
 

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "ms-view-common.h"
+#include "ms-view-renderer.h"
 
 GType
 ms_curve_kind_get_type (void)
@@ -68,7 +69,7 @@ ms_view_css_changed (GtkWidget         *widget,
   if (dark != before)
     {
       g_object_set_qdata (G_OBJECT (widget), dark_quark, GINT_TO_POINTER (dark));
-      gtk_widget_queue_draw (widget);
+      ms_view_renderer_invalidate (widget);
     }
 }
 

@@ -22,8 +22,8 @@ void     ms_view_style_init       (GtkWidget   *widget,
                                    gboolean     presenter,
                                    MsPlotStyle *style);
 
-/* A css_changed vfunc for the views: chains up and redraws only when the style switched
- * between light and dark (hover and focus changes do not redraw the plot) */
+/* A css_changed vfunc for the views: chains up and renders again (ms-view-renderer.h) only
+ * when the style switched between light and dark (hover and focus changes do not) */
 void     ms_view_css_changed      (GtkWidget         *widget,
                                    GtkCssStyleChange *change);
 

@@ -15,6 +15,7 @@
 #include "ms-curve-chart.h"
 #include "ms-sample-grid.h"
 #include "ms-scatter-view.h"
+#include "ms-view-renderer.h"
 
 static const char *digit_names[] = { "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", NULL };
 
@@ -292,6 +293,109 @@ test_render_all (void)
     g_assert_finalize_object (widgets[i]);
 }
 
+static gboolean
+not_rendering (gpointer data)
+{
+  return !ms_view_is_rendering (data);
+}
+
+static gboolean
+on_quit_timeout (gpointer data)
+{
+  gboolean *done = data;
+
+  *done = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main loop for @ms milliseconds */
+static void
+spin (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, on_quit_timeout, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+typedef struct
+{
+  GtkWidget *widget;
+  guint      above;
+} InkAbove;
+
+/* The window has drawn @widget's new picture (a GtkWidgetPaintable follows the window's
+ * frames) */
+static gboolean
+ink_above (gpointer data)
+{
+  InkAbove *d = data;
+
+  return render_ink (d->widget) > d->above;
+}
+
+/* A view paints on the worker thread when its data changes and shows the result once the main
+ * loop has it: until then the old picture stays; a render in flight never keeps the widget
+ * alive, and its result is dropped after dispose */
+static void
+test_async_render (void)
+{
+  g_autoptr(MsFrame) f = make_collapsed_frame ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *grid = g_object_ref (ms_sample_grid_new ());
+  GtkWidget *hist = g_object_ref (ms_class_histogram_new ());
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  guint empty, full, hist_empty;
+
+  gtk_widget_set_vexpand (grid, TRUE);
+  gtk_widget_set_vexpand (hist, TRUE);
+  gtk_box_append (GTK_BOX (box), grid);
+  gtk_box_append (GTK_BOX (box), hist);
+  gtk_window_set_child (GTK_WINDOW (window), box);
+  gtk_window_set_default_size (GTK_WINDOW (window), 320, 640);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_for (has_size, grid, 10, "the grid to be mapped");
+  wait_for (has_size, hist, 10, "the histogram to be mapped");
+  wait_for (not_rendering, grid, 10, "the grid's first render");
+  wait_for (not_rendering, hist, 10, "the histogram's first render");
+  g_assert_false (ms_view_is_rendering (grid));
+  empty = render_ink (grid);
+  hist_empty = render_ink (hist);
+
+  /* A new frame: queued, the old picture until the main loop takes the result */
+  ms_sample_grid_set_frame (MS_SAMPLE_GRID (grid), f);
+  ms_class_histogram_set_frame (MS_CLASS_HISTOGRAM (hist), f);
+  g_assert_true (ms_view_is_rendering (grid));
+  g_assert_true (ms_view_is_rendering (hist));
+  g_assert_cmpuint (render_ink (grid), ==, empty);
+  wait_for (not_rendering, grid, 10, "the grid's render");
+  wait_for (not_rendering, hist, 10, "the histogram's render");
+  wait_for (ink_above, &(InkAbove) { grid, empty + 10000 }, 10, "the grid's samples");
+  wait_for (ink_above, &(InkAbove) { hist, hist_empty }, 10, "the histogram's bars");
+  full = render_ink (grid);
+  g_test_message ("grid ink: %u without samples, %u with", empty, full);
+
+  /* Several changes in one main-loop iteration make one render with the newest data */
+  ms_sample_grid_set_frame (MS_SAMPLE_GRID (grid), NULL);
+  ms_sample_grid_set_presenter (MS_SAMPLE_GRID (grid), TRUE);
+  ms_sample_grid_set_frame (MS_SAMPLE_GRID (grid), f);
+  wait_for (not_rendering, grid, 10, "the grid's render");
+  wait_for (ink_above, &(InkAbove) { grid, empty + 10000 }, 10, "the grid's samples");
+
+  /* Disposed with a render in flight (a snapshot starts one at once) */
+  ms_sample_grid_set_frame (MS_SAMPLE_GRID (grid), NULL);
+  ms_class_histogram_set_presenter (MS_CLASS_HISTOGRAM (hist), TRUE);
+  render_ink (grid);
+  render_ink (hist);
+  g_assert_true (ms_view_is_rendering (grid));
+  g_assert_true (ms_view_is_rendering (hist));
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (grid);
+  g_assert_finalize_object (hist);
+  spin (300);   /* the dropped results arrive */
+}
+
 typedef struct
 {
   MsCurveChart        *chart;
@@ -423,6 +527,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/ui/views/collapsed-frame", test_collapsed_frame);
   g_test_add_func ("/ui/views/render", test_render_all);
+  g_test_add_func ("/ui/views/async-render", test_async_render);
   g_test_add_func ("/ui/views/live-session", test_live_session);
   return g_test_run ();
 }
