@@ -160,8 +160,12 @@ ms_status_line_set_frame (MsStatusLine *self,
   {
     g_autofree char *caption = ms_plot_settings_caption (&frame->settings, frame->is_2d);
 
-    gtk_label_set_text (GTK_LABEL (self->settings_label), caption);
-    gtk_widget_set_tooltip_text (self->settings_label, caption);
+    /* Setting a tooltip costs an X round trip even when it is the same: only on change */
+    if (g_strcmp0 (gtk_widget_get_tooltip_text (self->settings_label), caption) != 0)
+      {
+        gtk_label_set_text (GTK_LABEL (self->settings_label), caption);
+        gtk_widget_set_tooltip_text (self->settings_label, caption);
+      }
   }
   update_labels (self);
 }

@@ -218,7 +218,9 @@ views_set_frame (MsWindow *self,
       g_autofree char *tooltip = g_strdup_printf ("%s\n\n%s", frame->collapse_reason,
                                                   _(indicator_tooltip));
 
-      gtk_widget_set_tooltip_text (self->indicator, tooltip);
+      /* Setting a tooltip costs an X round trip even when it is the same: only on change */
+      if (g_strcmp0 (gtk_widget_get_tooltip_text (self->indicator), tooltip) != 0)
+        gtk_widget_set_tooltip_text (self->indicator, tooltip);
     }
 }
 
