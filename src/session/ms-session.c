@@ -10,8 +10,14 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <errno.h>
 #include <math.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "ms-checkpoint.h"
 #include "ms-classifier.h"
@@ -24,6 +30,8 @@
 /* Frames between evaluations for a window: about 4 a second keeps the grid and the losses
  * live for a few percent of a 2-core step budget (a frame generates the grid and labels it) */
 #define FRAME_INTERVAL_US (250 * 1000)
+/* How much nicer than the window a window's trainer threads run (trainer_lower_priority) */
+#define TRAINER_NICE 5
 
 /* Why the history is cut: a restore or reset keeps the old curve as a branch to compare
  * with; a new run (other data or networks) drops the branches, a divergence keeps nothing. */
@@ -1524,12 +1532,32 @@ trainer_drain (Trainer *t)
   return any;
 }
 
+/* A window's trainer yields the CPU to the main loop: on 2 cores its threads otherwise keep
+ * GTK waiting for a core at every display frame.  The engine's worker threads are created by
+ * the trainer and inherit its niceness; training loses only the time the window draws. */
+static void
+trainer_lower_priority (void)
+{
+#if defined(__linux__)
+  id_t tid = (id_t) syscall (SYS_gettid);
+  int nice;
+
+  errno = 0;
+  nice = getpriority (PRIO_PROCESS, tid);
+  if (errno == 0 && setpriority (PRIO_PROCESS, tid, MIN (nice + TRAINER_NICE, 19)) != 0)
+    g_debug ("could not lower the trainer's priority: %s", g_strerror (errno));
+#endif
+}
+
 static gpointer
 trainer_main (gpointer data)
 {
   Trainer *t = data;
   Shared *sh = t->sh;
   g_autoptr(GError) error = NULL;
+
+  if (!t->settings.headless)
+    trainer_lower_priority ();
 
   /* A session from a file arrives with its run built */
   if (t->gan == NULL && !_ms_trainer_start_run (t, TRUE, &error))

@@ -10,7 +10,9 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "ms-session.h"
 
@@ -693,6 +695,66 @@ test_session_dispose_running (void)
   ms_session_settings_clear (&s);
 }
 
+/* Niceness of the thread named @name, or G_MININT if there is none */
+static int
+thread_nice (const char *name)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+
+  while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *comm_path = g_strdup_printf ("/proc/self/task/%s/comm", tid);
+      g_autofree char *stat_path = g_strdup_printf ("/proc/self/task/%s/stat", tid);
+      g_autofree char *comm = NULL;
+      g_autofree char *stat = NULL;
+      g_auto(GStrv) fields = NULL;
+      const char *after;
+
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL)
+          || !g_file_get_contents (stat_path, &stat, NULL, NULL))
+        continue;
+      g_strstrip (comm);
+      if (!g_str_equal (comm, name) || (after = strrchr (stat, ')')) == NULL)
+        continue;
+      /* after the name: state is field 3, nice field 19 */
+      fields = g_strsplit (after + 2, " ", -1);
+      if (g_strv_length (fields) > 16)
+        return atoi (fields[16]);
+    }
+  return G_MININT;
+}
+
+/* A window's trainer yields the CPU to the main loop; a headless one (the CLI) does not */
+static void
+test_session_priority (void)
+{
+  MsSessionSettings s;
+  FrameLog log;
+  MsSession *session;
+  int base;
+
+  if (!g_file_test ("/proc/self/task", G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("no /proc/self/task");
+      return;
+    }
+  base = getpriority (PRIO_PROCESS, 0);
+  for (int headless = 0; headless <= 1; headless++)
+    {
+      settings_for_test (&s, 1);
+      s.headless = headless;
+      session = new_session (&s, &log);
+      ms_session_settings_clear (&s);
+      ms_session_push (session, ms_session_command_new_step (MS_STEP_BOTH));
+      wait_paused_at (session, 1);
+      /* relative to this thread's, in case the tests themselves run niced */
+      g_assert_cmpint (thread_nice ("ms-trainer"), ==,
+                       headless ? base : MIN (base + 5, 19));
+      finalize_session (session);
+    }
+}
+
 /* A distribution drawn with the mouse */
 static void
 test_session_drawn (void)
@@ -768,6 +830,7 @@ main (int    argc,
   g_test_add_func ("/session/dispose-running", test_session_dispose_running);
   g_test_add_func ("/session/invalid-settings", test_session_invalid_settings);
   g_test_add_func ("/session/drawn", test_session_drawn);
+  g_test_add_func ("/session/priority", test_session_priority);
 
   return g_test_run ();
 }
