@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <glib/gi18n.h>
 
 #include <string.h>
 
@@ -152,7 +153,7 @@ ms_arch_build (const MsArchConfig *config,
   if (z_dim > 4096 || pack > 16)
     {
       g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                   "noise size %d or pack size %d is out of range (noise 1..4096, pack 1..16)",
+                   _("noise size %d or pack size %d is out of range (noise 1..4096, pack 1..16)"),
                    z_dim, pack);
       return FALSE;
     }
@@ -161,7 +162,7 @@ ms_arch_build (const MsArchConfig *config,
       if (!is_mnist_shape (config))
         {
           g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                       "architecture “%s” needs 28x28 grey images; use “mlp” for 2-D data",
+                       _("architecture “%s” needs 28x28 grey images; use “mlp” for 2-D data"),
                        config->arch);
           return FALSE;
         }
@@ -176,7 +177,7 @@ ms_arch_build (const MsArchConfig *config,
     {
       g_autofree char *names = g_strjoinv (", ", (char **) arch_names);
       g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                   "unknown architecture “%s” (choose one of %s)",
+                   _("unknown architecture “%s” (choose one of %s)"),
                    config->arch ? config->arch : "", names);
       return FALSE;
     }
@@ -235,14 +236,14 @@ check_arch (const MsArchConfig *c,
   if (z_dim < 1 || z_dim > 4096 || c->pack < 1 || c->pack > 16)
     {
       g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                   "noise size %d or pack size %d is out of range (noise 1..4096, pack 1..16)",
+                   _("noise size %d or pack size %d is out of range (noise 1..4096, pack 1..16)"),
                    z_dim, c->pack);
       return FALSE;
     }
   if (!(*conv ? is_mnist_shape (c) : g_strcmp0 (c->arch, "mlp") == 0))
     {
       g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                   "architecture “%s” has no VEEGAN networks for this data",
+                   _("architecture “%s” has no VEEGAN networks for this data"),
                    c->arch ? c->arch : "");
       return FALSE;
     }

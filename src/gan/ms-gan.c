@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <glib/gi18n.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -99,7 +100,7 @@ ms_loss_kind_from_string (const char  *name,
         return TRUE;
       }
   g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-               "unknown loss “%s” (choose one of nsgan, minimax, wgan-clip, wgan-gp)",
+               _("unknown loss “%s” (choose one of nsgan, minimax, wgan-clip, wgan-gp)"),
                name ? name : "");
   return FALSE;
 }
@@ -123,35 +124,35 @@ ms_gan_config_validate (const MsGanConfig *c,
     g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID, "unknown loss kind %d", c->loss);
   else if (c->batch < 1 || c->batch > 4096)
     g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                 "batch size %d is out of range (1 to 4096)", c->batch);
+                 _("batch size %d is out of range (1 to 4096)"), c->batch);
   else if (c->n_critic < 1 || c->n_critic > 100)
     g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                 "discriminator steps per generator step %d is out of range (1 to 100)",
+                 _("discriminator steps per generator step %d is out of range (1 to 100)"),
                  c->n_critic);
   else if (!(c->gp_lambda >= 0.0f && c->gp_lambda <= 1000.0f))
     g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                 "gradient-penalty weight %g is out of range (0 to 1000)", c->gp_lambda);
+                 _("gradient-penalty weight %g is out of range (0 to 1000)"), c->gp_lambda);
   else if (!(c->clip > 0.0f && c->clip <= 10.0f))
     g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                 "clip value %g is out of range (above 0, at most 10)", c->clip);
+                 _("clip value %g is out of range (above 0, at most 10)"), c->clip);
   else if (c->unroll < 0 || c->unroll > MS_GAN_MAX_UNROLL)
     g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                 "unrolling steps %d is out of range (0 to %d)", c->unroll, MS_GAN_MAX_UNROLL);
+                 _("unrolling steps %d is out of range (0 to %d)"), c->unroll, MS_GAN_MAX_UNROLL);
   else if (c->adagan_rounds < 0 || c->adagan_rounds > MS_GAN_MAX_ADAGAN_ROUNDS)
     g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                 "AdaGAN rounds %d is out of range (0 to %d)", c->adagan_rounds,
+                 _("AdaGAN rounds %d is out of range (0 to %d)"), c->adagan_rounds,
                  MS_GAN_MAX_ADAGAN_ROUNDS);
   else if (c->adagan_rounds > 1 && (c->adagan_round_iters < 1 || c->adagan_round_iters > 10000000))
     g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                 "AdaGAN iterations per round %d is out of range (1 to 10000000)",
+                 _("AdaGAN iterations per round %d is out of range (1 to 10000000)"),
                  c->adagan_round_iters);
   else if (c->veegan && c->adagan_rounds > 1)
     g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                         "VEEGAN and AdaGAN cannot be combined: AdaGAN reweights the data with "
-                         "a discriminator on data alone, VEEGAN's sees (noise, data) pairs");
+                         _("VEEGAN and AdaGAN cannot be combined: AdaGAN reweights the data "
+                           "with a discriminator on data alone, VEEGAN's sees (noise, data) pairs"));
   else if (c->veegan && c->unroll > 0)
     g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                         "VEEGAN and unrolling cannot be combined (turn one of them off)");
+                         _("VEEGAN and unrolling cannot be combined (turn one of them off)"));
   else
     return TRUE;
   return FALSE;
@@ -440,8 +441,8 @@ apply_structure (MsGan             *gan,
   if (want_ada && gan->arch.pack > 1)
     {
       g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                           "AdaGAN cannot be combined with PacGAN packing: its reweighting "
-                           "scores single data points");
+                           _("AdaGAN cannot be combined with PacGAN packing: its "
+                             "reweighting scores single data points"));
       return FALSE;
     }
   if (config->veegan && gan->rec == NULL && !veegan_start (gan, error))
