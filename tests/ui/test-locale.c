@@ -79,6 +79,48 @@ wait_first_event (MsSession *session)
 }
 
 static void
+spin (double seconds)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add ((guint) (seconds * 1000), on_timeout, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* With MS_SCREENSHOT_DIR set, window-<lang>.png there: to review long translations by eye */
+static void
+save_screenshot (GtkWidget  *widget,
+                 const char *lang)
+{
+  const char *dir = g_getenv ("MS_SCREENSHOT_DIR");
+  g_autofree char *name = g_strdup_printf ("window-%s.png", lang);
+  g_autofree char *path = NULL;
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GtkSnapshot *snapshot;
+  int width, height;
+
+  if (dir == NULL)
+    return;
+  spin (1.5);
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_mkdir_with_parents (dir, 0755);
+  path = g_build_filename (dir, name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static void
 run_in_language (const Expected *e)
 {
   const char *localedir = g_getenv ("MS_LOCALEDIR");
@@ -109,6 +151,7 @@ run_in_language (const Expected *e)
   window = ms_window_new_for_run (NULL, settings, &run);
   ms_session_settings_clear (&run);
   g_object_ref_sink (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 820);
   gtk_window_present (GTK_WINDOW (window));
 
   g_assert_cmpstr (gtk_widget_get_tooltip_text (window->sidebar_button), ==, e->sidebar_tooltip);
@@ -120,6 +163,7 @@ run_in_language (const Expected *e)
   g_assert_nonnull (label);
   if (!g_str_has_prefix (label, e->run_prefix))
     g_error ("the first event is “%s”, expected it to start with “%s”", label, e->run_prefix);
+  save_screenshot (GTK_WIDGET (window), e->lang);
 
   gtk_window_destroy (GTK_WINDOW (window));
   for (int i = 0; i < 50 && g_main_context_pending (NULL); i++)
