@@ -11,6 +11,7 @@
  */
 
 #include "ms-checkpoint.h"
+#include <glib/gi18n.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -514,7 +515,7 @@ ms_checkpoint_writer_save (MsCheckpointWriter *w,
   if (!ok)
     {
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_IO,
-                   "Could not save the checkpoint: %s", local_error->message);
+                   _("Could not save the checkpoint: %s"), local_error->message);
       return FALSE;
     }
   return TRUE;
@@ -568,13 +569,13 @@ fail_truncated (GError     **error,
 {
   if (need > MS_CHECKPOINT_MAX_FILE_SIZE)
     g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_CORRUPT,
-                 "'%s' is corrupt: a length in it points %" G_GUINT64_FORMAT
-                 " bytes past its end", display, need - size);
+                 _("'%s' is corrupt: a length in it points %llu bytes past its end"), display,
+                 (unsigned long long) (need - size));
   else
     g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_TRUNCATED,
-                 "'%s' is incomplete: the file ends after %" G_GSIZE_FORMAT " of at least %"
-                 G_GUINT64_FORMAT " bytes; it may have been cut off while saving or copying",
-                 display, size, need);
+                 _("'%s' is incomplete: the file ends after %llu of at least %llu bytes; it "
+                     "may have been cut off while saving or copying"),
+                 display, (unsigned long long) size, (unsigned long long) need);
   return FALSE;
 }
 
@@ -595,16 +596,16 @@ parse (MsCheckpoint  *ck,
       if ((size >= 7 && memcmp (data, "MSCKPT\n", 7) == 0)
           || (size >= 9 && memcmp (data, "MSCKPT\r\r\n", 9) == 0))
         g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_CORRUPT,
-                     "'%s' was damaged by a text-mode transfer (its line endings were "
-                     "converted); copy the original again as a binary file", display);
+                     _("'%s' was damaged by a text-mode transfer (its line endings were "
+                       "converted); copy the original again as a binary file"), display);
       else if (size == 0)
         g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_TRUNCATED,
-                     "'%s' is empty", display);
+                     _("'%s' is empty"), display);
       else if (size < MAGIC_LEN && memcmp (data, MAGIC, size) == 0)
         return fail_truncated (error, display, size, HEADER_LEN);
       else
         g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_NOT_CHECKPOINT,
-                     "'%s' is not a ModeScope checkpoint", display);
+                     _("'%s' is not a ModeScope checkpoint"), display);
       return FALSE;
     }
   if (size < HEADER_LEN)
@@ -615,15 +616,15 @@ parse (MsCheckpoint  *ck,
   if (ck->version > MS_CHECKPOINT_VERSION)
     {
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_TOO_NEW,
-                   "'%s' was made by a newer ModeScope (format %u, this version reads %u); "
-                   "open it with a newer version of ModeScope",
+                   _("'%s' was made by a newer ModeScope (format %u, this version reads %u); "
+                     "open it with a newer version of ModeScope"),
                    display, ck->version, MS_CHECKPOINT_VERSION);
       return FALSE;
     }
   if (ck->version == 0)
     {
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_CORRUPT,
-                   "'%s' is corrupt: it claims format version 0", display);
+                   _("'%s' is corrupt: it claims format version 0"), display);
       return FALSE;
     }
 
@@ -645,7 +646,7 @@ parse (MsCheckpoint  *ck,
       if (name_len == 0 || name_len > MS_CHECKPOINT_MAX_NAME)
         {
           g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_CORRUPT,
-                       "'%s' is corrupt: section %u has a name of %u bytes (1 to %u allowed)",
+                       _("'%s' is corrupt: section %u has a name of %u bytes (1 to %u allowed)"),
                        display, i + 1, name_len, MS_CHECKPOINT_MAX_NAME);
           return FALSE;
         }
@@ -655,7 +656,7 @@ parse (MsCheckpoint  *ck,
       if (!g_utf8_validate_len (name, name_len, NULL))
         {
           g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_CORRUPT,
-                       "'%s' is corrupt: the name of section %u is not valid text",
+                       _("'%s' is corrupt: the name of section %u is not valid text"),
                        display, i + 1);
           return FALSE;
         }
@@ -669,8 +670,9 @@ parse (MsCheckpoint  *ck,
       if (payload_len > MS_CHECKPOINT_MAX_FILE_SIZE)
         {
           g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_CORRUPT,
-                       "'%s' is corrupt: section '%s' claims %" G_GUINT64_FORMAT
-                       " bytes, more than a checkpoint can hold", display, s.name, payload_len);
+                       _("'%s' is corrupt: section '%s' claims %llu bytes, more than a "
+                           "checkpoint can hold"), display, s.name,
+                       (unsigned long long) payload_len);
           g_free (s.name);
           return FALSE;
         }
@@ -689,14 +691,14 @@ parse (MsCheckpoint  *ck,
       if (stored != crc32_of (data + s.offset, s.length))
         {
           g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_CORRUPT,
-                       "Section '%s' of '%s' is corrupt (checksum mismatch)", s.name, display);
+                       _("Section '%s' of '%s' is corrupt (checksum mismatch)"), s.name, display);
           g_free (s.name);
           return FALSE;
         }
       if (g_hash_table_contains (names, s.name))
         {
           g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_CORRUPT,
-                       "'%s' is corrupt: it has two sections named '%s'", display, s.name);
+                       _("'%s' is corrupt: it has two sections named '%s'"), display, s.name);
           g_free (s.name);
           return FALSE;
         }
@@ -711,15 +713,15 @@ parse (MsCheckpoint  *ck,
   if (size - pos > TRAILER_LEN)
     {
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_CORRUPT,
-                   "'%s' is corrupt: it has %" G_GSIZE_FORMAT " unexpected bytes after its end",
-                   display, size - pos - TRAILER_LEN);
+                   _("'%s' is corrupt: it has %llu unexpected bytes after its end"),
+                   display, (unsigned long long) (size - pos - TRAILER_LEN));
       return FALSE;
     }
   stored_crc = get_u32 (data + pos);
   if (stored_crc != crc32_of (data, pos))
     {
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_CORRUPT,
-                   "'%s' is corrupt (checksum mismatch in its headers)", display);
+                   _("'%s' is corrupt (checksum mismatch in its headers)"), display);
       return FALSE;
     }
   return TRUE;
@@ -777,7 +779,7 @@ ms_checkpoint_load (const char  *path,
     {
       saved_errno = errno;
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_IO,
-                   "Could not open '%s': %s", display, g_strerror (saved_errno));
+                   _("Could not open '%s': %s"), display, g_strerror (saved_errno));
       return NULL;
     }
   if (fstat (fd, &st) != 0)
@@ -785,14 +787,14 @@ ms_checkpoint_load (const char  *path,
       saved_errno = errno;
       g_close (fd, NULL);
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_IO,
-                   "Could not read '%s': %s", display, g_strerror (saved_errno));
+                   _("Could not read '%s': %s"), display, g_strerror (saved_errno));
       return NULL;
     }
   if (!S_ISREG (st.st_mode))
     {
       g_close (fd, NULL);
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_IO,
-                   "'%s' is not a regular file", display);
+                   _("'%s' is not a regular file"), display);
       return NULL;
     }
   if (st.st_size < 0 || (guint64) st.st_size > MS_CHECKPOINT_MAX_FILE_SIZE
@@ -802,7 +804,7 @@ ms_checkpoint_load (const char  *path,
 
       g_close (fd, NULL);
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_TOO_LARGE,
-                   "'%s' is too large to be a ModeScope checkpoint (%s; the limit is 4 GiB)",
+                   _("'%s' is too large to be a ModeScope checkpoint (%s; the limit is 4 GiB)"),
                    display, sz);
       return NULL;
     }
@@ -822,7 +824,7 @@ ms_checkpoint_load (const char  *path,
           g_free (buf);
           g_close (fd, NULL);
           g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_IO,
-                       "Could not read '%s': %s", display, g_strerror (saved_errno));
+                       _("Could not read '%s': %s"), display, g_strerror (saved_errno));
           return NULL;
         }
       if (n == 0)
@@ -921,14 +923,14 @@ ms_checkpoint_lookup (const MsCheckpoint *ck,
   if (s == NULL)
     {
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_MISSING,
-                   "'%s' has no section '%s'; it may be a checkpoint of another kind of run",
+                   _("'%s' has no section '%s'; it may be a checkpoint of another kind of run"),
                    ck->display, name);
       return NULL;
     }
   if (s->type != type)
     {
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_WRONG_TYPE,
-                   "Section '%s' of '%s' holds %s (type %u) where %s (type %u) was expected",
+                   _("Section '%s' of '%s' holds %s (type %u) where %s (type %u) was expected"),
                    name, ck->display, type_name (s->type), s->type, type_name (type), type);
       return NULL;
     }
@@ -953,8 +955,8 @@ fail_malformed (GError            **error,
                 const char         *what)
 {
   g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_INVALID,
-               "Section '%s' of '%s' is malformed (%s); the file was written by a faulty "
-               "program or damaged before it was saved", name, ck->display, what);
+               _("Section '%s' of '%s' is malformed (%s); the file was written by a faulty "
+                 "program or damaged before it was saved"), name, ck->display, what);
   return FALSE;
 }
 
@@ -1029,8 +1031,8 @@ ms_checkpoint_restore_params (const MsCheckpoint *ck,
           g_autofree char *file_name = g_utf8_make_valid ((const char *) pname, name_len);
 
           g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_MISMATCH,
-                       "Cannot restore '%s' from '%s': parameter %u is '%s' in the file but "
-                       "'%s' in this network", name, ck->display, i + 1, file_name, info->name);
+                       _("Cannot restore '%s' from '%s': parameter %u is '%s' in the file but "
+                         "'%s' in this network"), name, ck->display, i + 1, file_name, info->name);
           return FALSE;
         }
       same = (int) ndim == info->ndim;
@@ -1047,8 +1049,8 @@ ms_checkpoint_restore_params (const MsCheckpoint *ck,
           file_str = shape_string ((int) ndim, shape);
           net_str = shape_string (info->ndim, net_shape);
           g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_MISMATCH,
-                       "Cannot restore '%s' from '%s': parameter '%s' has shape %s in the file "
-                       "but %s in this network", name, ck->display, info->name, file_str,
+                       _("Cannot restore '%s' from '%s': parameter '%s' has shape %s in the file "
+                         "but %s in this network"), name, ck->display, info->name, file_str,
                        net_str);
           return FALSE;
         }
@@ -1056,8 +1058,8 @@ ms_checkpoint_restore_params (const MsCheckpoint *ck,
   if (count != n_net)
     {
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_MISMATCH,
-                   "Cannot restore '%s' from '%s': the file has %u parameters but this network "
-                   "has %u", name, ck->display, count, n_net);
+                   _("Cannot restore '%s' from '%s': the file has %u parameters but this network "
+                     "has %u"), name, ck->display, count, n_net);
       return FALSE;
     }
 
@@ -1070,7 +1072,7 @@ ms_checkpoint_restore_params (const MsCheckpoint *ck,
   if (with_state && !(flags & PARAMS_HAS_STATE))
     {
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_MISSING,
-                   "Section '%s' of '%s' holds no optimizer state (it was saved without it)",
+                   _("Section '%s' of '%s' holds no optimizer state (it was saved without it)"),
                    name, ck->display);
       return FALSE;
     }

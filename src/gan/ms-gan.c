@@ -149,7 +149,8 @@ ms_gan_config_validate (const MsGanConfig *c,
   else if (c->veegan && c->adagan_rounds > 1)
     g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
                          _("VEEGAN and AdaGAN cannot be combined: AdaGAN reweights the data "
-                           "with a discriminator on data alone, VEEGAN's sees (noise, data) pairs"));
+                           "with a discriminator on data alone, VEEGAN's sees (noise, data) "
+                           "pairs"));
   else if (c->veegan && c->unroll > 0)
     g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
                          _("VEEGAN and unrolling cannot be combined (turn one of them off)"));

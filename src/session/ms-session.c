@@ -1295,7 +1295,8 @@ trainer_apply (Trainer          *t,
   if (t->gan == NULL && c->kind != CMD_NEW_RUN && c->kind != CMD_STOP && c->kind != CMD_PAUSE
       && c->kind != CMD_RESUME && c->kind != CMD_SET_EVAL_EVERY)
     {
-      trainer_event (t, MS_SESSION_EVENT_REJECTED, c->id, "%s", _("no run to apply the command to"));
+      trainer_event (t, MS_SESSION_EVENT_REJECTED, c->id, "%s",
+                     _("no run to apply the command to"));
       ms_session_command_free (c);
       return;
     }
@@ -1374,8 +1375,8 @@ trainer_apply (Trainer          *t,
     case CMD_RESET:
       t->truncate_flags |= TRUNCATE_BRANCH;
       if (_ms_trainer_start_run (t, FALSE, &error))
-        trainer_event (t, MS_SESSION_EVENT_RESET, c->id, _("reset: run %u from the current settings"),
-                       t->run);
+        trainer_event (t, MS_SESSION_EVENT_RESET, c->id,
+                       _("reset: run %u from the current settings"), t->run);
       else
         applied = FALSE;
       break;
