@@ -15,6 +15,7 @@
  */
 
 #include "ms-optim.h"
+#include <glib/gi18n.h>
 
 #include <math.h>
 #include <string.h>
@@ -45,7 +46,7 @@ ms_optim_kind_from_string (const char   *name,
       }
 
   g_set_error (error, MS_OPTIM_ERROR, MS_OPTIM_ERROR_UNKNOWN_KIND,
-               "Unknown optimizer “%s”: use one of sgd, momentum, nesterov, rmsprop or adam",
+               _("Unknown optimizer “%s”: use one of sgd, momentum, nesterov, rmsprop or adam"),
                name != NULL ? name : "");
   return FALSE;
 }
@@ -103,7 +104,7 @@ check_at_least_zero (const char *field,
     return TRUE;
 
   g_set_error (error, MS_OPTIM_ERROR, MS_OPTIM_ERROR_INVALID_CONFIG,
-               "Invalid %s %g: it must be a finite number of at least 0", field, value);
+               _("Invalid %s %g: it must be a finite number of at least 0"), field, value);
   return FALSE;
 }
 
@@ -116,7 +117,7 @@ check_beta (const char *field,
     return TRUE;
 
   g_set_error (error, MS_OPTIM_ERROR, MS_OPTIM_ERROR_INVALID_CONFIG,
-               "Invalid %s %g: it must be at least 0 and less than 1", field, value);
+               _("Invalid %s %g: it must be at least 0 and less than 1"), field, value);
   return FALSE;
 }
 
@@ -130,7 +131,7 @@ ms_optim_config_validate (const MsOptimConfig *c,
   if ((int) c->kind < 0 || c->kind >= MS_OPTIM_N_KINDS)
     {
       g_set_error (error, MS_OPTIM_ERROR, MS_OPTIM_ERROR_INVALID_CONFIG,
-                   "Invalid optimizer kind %d", (int) c->kind);
+                   _("Invalid optimizer kind %d"), (int) c->kind);
       return FALSE;
     }
 
@@ -148,15 +149,15 @@ ms_optim_config_validate (const MsOptimConfig *c,
   if (!isfinite (c->dampening))
     {
       g_set_error (error, MS_OPTIM_ERROR, MS_OPTIM_ERROR_INVALID_CONFIG,
-                   "Invalid dampening %g: it must be a finite number", c->dampening);
+                   _("Invalid dampening %g: it must be a finite number"), c->dampening);
       return FALSE;
     }
 
   if (c->kind == MS_OPTIM_NESTEROV && (c->momentum <= 0.0 || c->dampening != 0.0))
     {
       g_set_error (error, MS_OPTIM_ERROR, MS_OPTIM_ERROR_INVALID_CONFIG,
-                   "Nesterov momentum needs a momentum above 0 and a dampening of 0 "
-                   "(got momentum %g, dampening %g)", c->momentum, c->dampening);
+                   _("Nesterov momentum needs a momentum above 0 and a dampening of 0 "
+                     "(got momentum %g, dampening %g)"), c->momentum, c->dampening);
       return FALSE;
     }
 

@@ -114,7 +114,7 @@ ms_session_settings_validate (const MsSessionSettings *s,
 
   if (s->dataset == NULL || *s->dataset == '\0')
     {
-      g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID, "no dataset given");
+      g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID, _("no dataset given"));
       return FALSE;
     }
   if (g_strcmp0 (s->dataset, "drawn") == 0)
@@ -122,7 +122,7 @@ ms_session_settings_validate (const MsSessionSettings *s,
       if (s->points == NULL || s->n_points < 1 || s->n_points > MS_EVAL_MAX_CLASSES)
         {
           g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                       "a drawn distribution needs between 1 and %d points",
+                       _("a drawn distribution needs between 1 and %d points"),
                        MS_EVAL_MAX_CLASSES);
           return FALSE;
         }
@@ -130,19 +130,19 @@ ms_session_settings_validate (const MsSessionSettings *s,
         if (!(fabsf (s->points[i]) <= 100.0f))
           {
             g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                                 "a drawn point lies outside -100 .. 100");
+                                 _("a drawn point lies outside -100 .. 100"));
             return FALSE;
           }
       if (!(s->points_std > 0.0f && s->points_std <= 10.0f))
         {
           g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                               "the drawn modes' spread must be above 0 and at most 10");
+                               _("the drawn modes' spread must be above 0 and at most 10"));
           return FALSE;
         }
     }
   if (s->arch != NULL && !g_strv_contains ((const char * const *) ms_arch_names (), s->arch))
     {
-      g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID, "unknown architecture “%s”",
+      g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID, _("unknown architecture “%s”"),
                    s->arch);
       return FALSE;
     }
@@ -153,31 +153,32 @@ ms_session_settings_validate (const MsSessionSettings *s,
   if (s->pack < 1 || s->pack > 16)
     {
       g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                           "pack must be between 1 and 16");
+                           _("pack must be between 1 and 16"));
       return FALSE;
     }
   if (s->eval_every < 1 || s->eval_every > 1000000)
     {
       g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                           "the evaluation interval must be between 1 and 1000000 iterations");
+                           _("the evaluation interval must be between 1 and 1000000 "
+                             "iterations"));
       return FALSE;
     }
   if (s->eval_samples < 0 || s->eval_samples > 100000)
     {
       g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                           "evaluation samples must be between 0 and 100000");
+                           _("evaluation samples must be between 0 and 100000"));
       return FALSE;
     }
   if (s->grid_size < 1 || s->grid_size > 1024)
     {
       g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                           "the sample grid must hold between 1 and 1024 samples");
+                           _("the sample grid must hold between 1 and 1024 samples"));
       return FALSE;
     }
   if (s->snapshot_every < 1)
     {
       g_set_error_literal (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-                           "snapshot_every must be at least 1");
+                           _("snapshot_every must be at least 1"));
       return FALSE;
     }
   return TRUE;
