@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+#include <glib/gi18n.h>
 
 #include <math.h>
 #include <string.h>
@@ -443,7 +444,7 @@ ms_classifier_load (const char  *path,
       g_autofree char *disp = g_filename_display_name (path);
 
       g_set_error (error, MS_CLASSIFIER_ERROR, MS_CLASSIFIER_ERROR_MISMATCH,
-                   "%s is a ModeScope file but not classifier weights", disp);
+                   _("%s is a ModeScope file but not classifier weights"), disp);
       return NULL;
     }
   arch = g_hash_table_lookup (meta, "arch");
@@ -452,8 +453,8 @@ ms_classifier_load (const char  *path,
       g_autofree char *disp = g_filename_display_name (path);
 
       g_set_error (error, MS_CLASSIFIER_ERROR, MS_CLASSIFIER_ERROR_MISMATCH,
-                   "%s holds a classifier of architecture “%s”, but this version of ModeScope "
-                   "reads “%s”; train a new one with modescope-cli train-classifier",
+                   _("%s holds a classifier of architecture “%s”, but this version of ModeScope "
+                     "reads “%s”; train a new one with modescope-cli train-classifier"),
                    disp, arch ? arch : "(none)", MS_CLASSIFIER_ARCH);
       return NULL;
     }
@@ -471,7 +472,7 @@ ms_classifier_load (const char  *path,
       g_autofree char *disp = g_filename_display_name (path);
 
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_INVALID,
-                   "%s: the classifier's weights contain NaN or infinite values", disp);
+                   _("%s: the classifier's weights contain NaN or infinite values"), disp);
       return NULL;
     }
 
@@ -509,7 +510,7 @@ ms_classifier_load_default (const char  *dataset,
   if (canon == NULL)
     {
       g_set_error (error, MS_CLASSIFIER_ERROR, MS_CLASSIFIER_ERROR_NOT_FOUND,
-                   "ModeScope has no classifier for the dataset “%s” (only mnist and fashion)",
+                   _("ModeScope has no classifier for the dataset “%s” (only mnist and fashion)"),
                    dataset ? dataset : "(null)");
       return NULL;
     }
@@ -535,8 +536,8 @@ ms_classifier_load_default (const char  *dataset,
           g_autofree char *disp = g_filename_display_name (path);
 
           g_set_error (error, MS_CLASSIFIER_ERROR, MS_CLASSIFIER_ERROR_MISMATCH,
-                       "%s was trained on “%s”, not %s; run modescope-cli train-classifier "
-                       "--dataset %s", disp, c->dataset, canon, canon);
+                       _("%s was trained on “%s”, not %s; run modescope-cli train-classifier "
+                         "--dataset %s"), disp, c->dataset, canon, canon);
           ms_classifier_free (c);
           return NULL;
         }
@@ -553,7 +554,7 @@ ms_classifier_load_default (const char  *dataset,
       g_string_append_printf (where, "%s%s", i > 0 ? ", " : "", d);
     }
   g_set_error (error, MS_CLASSIFIER_ERROR, MS_CLASSIFIER_ERROR_NOT_FOUND,
-               "The %s classifier was not found (looked for %s in %s); run "
-               "modescope-cli train-classifier --dataset %s", canon, file, where->str, canon);
+               _("The %s classifier was not found (looked for %s in %s); run "
+                 "modescope-cli train-classifier --dataset %s"), canon, file, where->str, canon);
   return NULL;
 }
