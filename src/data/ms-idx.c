@@ -10,6 +10,7 @@
  * header, whose count must match before the pixel buffer is allocated.
  */
 #include "config.h"
+#include <glib/gi18n.h>
 
 #include <errno.h>
 #include <string.h>
@@ -76,7 +77,7 @@ idx_set_read_error (IdxStream  *s,
                     GError    **error)
 {
   g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_IO,
-               "Cannot read %s: %s", s->display, g_strerror (errsv));
+               _("Cannot read %s: %s"), s->display, g_strerror (errsv));
 }
 
 /* Makes at least @want (<= IDX_CHUNK) bytes of input available; fewer only at end of file. */
@@ -136,7 +137,7 @@ idx_open (IdxStream   *s,
 
       g_set_error (error, MS_DATA_ERROR,
                    errsv == ENOENT ? MS_DATA_ERROR_NOT_FOUND : MS_DATA_ERROR_IO,
-                   "Cannot open %s: %s", s->display, g_strerror (errsv));
+                   _("Cannot open %s: %s"), s->display, g_strerror (errsv));
       return FALSE;
     }
   if (fstat (fileno (s->fp), &st) == 0)
@@ -144,7 +145,7 @@ idx_open (IdxStream   *s,
       if (S_ISDIR (st.st_mode))
         {
           g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_NOT_FOUND,
-                       "%s is a folder, not an IDX file", s->display);
+                       _("%s is a folder, not an IDX file"), s->display);
           return FALSE;
         }
       s->regular = S_ISREG (st.st_mode);
@@ -162,7 +163,7 @@ idx_open (IdxStream   *s,
       if (inflateInit2 (&s->zs, 16 + MAX_WBITS) != Z_OK)
         {
           g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_IO,
-                       "Cannot decompress %s: zlib could not start (out of memory)",
+                       _("Cannot decompress %s: zlib could not start (out of memory)"),
                        s->display);
           return FALSE;
         }
@@ -242,8 +243,8 @@ idx_read (IdxStream  *s,
           else
             {
               g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
-                           "%s: unexpected data follows the end of the compressed stream; "
-                           "the file is damaged: download or copy it again",
+                           _("%s: unexpected data follows the end of the compressed stream; "
+                             "the file is damaged: download or copy it again"),
                            s->display);
               return FALSE;
             }
@@ -251,14 +252,14 @@ idx_read (IdxStream  *s,
       else if (ret == Z_MEM_ERROR)
         {
           g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_IO,
-                       "Cannot decompress %s: out of memory", s->display);
+                       _("Cannot decompress %s: out of memory"), s->display);
           return FALSE;
         }
       else if (ret != Z_OK && ret != Z_BUF_ERROR)
         {
           g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
-                       "%s: the compressed data is corrupt (%s); "
-                       "the file is damaged: download or copy it again",
+                       _("%s: the compressed data is corrupt (%s); "
+                         "the file is damaged: download or copy it again"),
                        s->display, s->zs.msg != NULL ? s->zs.msg : "invalid data");
           return FALSE;
         }
@@ -321,7 +322,7 @@ idx_read_header (IdxStream  *s,
   if (got == 0 && !s->gz)
     {
       g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_TRUNCATED,
-                   "%s is empty; download or copy it again", s->display);
+                   _("%s is empty; download or copy it again"), s->display);
       return FALSE;
     }
   if (got >= 2 && (head[0] != 0 || head[1] != 0))
@@ -342,25 +343,25 @@ idx_read_header (IdxStream  *s,
 
       if (tname != NULL)
         g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
-                     "%s stores %s values (IDX type 0x%02X); ModeScope reads only "
-                     "unsigned-byte IDX files (type 0x08), like MNIST's",
+                     _("%s stores %s values (IDX type 0x%02X); ModeScope reads only "
+                       "unsigned-byte IDX files (type 0x08), like MNIST's"),
                      s->display, tname, head[2]);
       else
         g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
-                     "%s has an unknown IDX data type 0x%02X; it is damaged or not an IDX "
-                     "file", s->display, head[2]);
+                     _("%s has an unknown IDX data type 0x%02X; it is damaged or not an IDX "
+                       "file"), s->display, head[2]);
       return FALSE;
     }
   if (got >= 4 && head[3] != ndims)
     {
       if (head[3] == 3 && ndims == 1)
         g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_MISMATCH,
-                     "%s holds images (3 dimensions) where a labels file was expected: "
-                     "are the images and labels files swapped?", s->display);
+                     _("%s holds images (3 dimensions) where a labels file was expected: "
+                       "are the images and labels files swapped?"), s->display);
       else if (head[3] == 1 && ndims == 3)
         g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_MISMATCH,
-                     "%s holds labels (1 dimension) where an images file was expected: "
-                     "are the images and labels files swapped?", s->display);
+                     _("%s holds labels (1 dimension) where an images file was expected: "
+                       "are the images and labels files swapped?"), s->display);
       else
         g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
                      "%s has %u dimensions; an IDX %s file has %u",
@@ -528,8 +529,8 @@ idx_read_body (IdxStream   *s,
   if (s->cut_short)
     {
       g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_TRUNCATED,
-                   "%s: the compressed data stops before the end of the gzip stream; "
-                   "the file is incomplete: download or copy it again", s->display);
+                   _("%s: the compressed data stops before the end of the gzip stream; "
+                     "the file is incomplete: download or copy it again"), s->display);
       return NULL;
     }
   return g_steal_pointer (&buf);
@@ -579,8 +580,8 @@ load_pair (const char  *images_path,
           g_autofree char *index = fmt_count (i);
 
           g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
-                       "%s: label %u at index %s is out of range 0..%u; ModeScope works with "
-                       "%u classes, so this is not an MNIST-style labels file, or it is damaged",
+                       _("%s: label %u at index %s is out of range 0..%u; ModeScope works with "
+                         "%u classes, so this is not an MNIST-style labels file, or it is damaged"),
                        s.display, labels[i], index, MS_DATASET_N_CLASSES - 1,
                        MS_DATASET_N_CLASSES);
           idx_close (&s);
@@ -601,8 +602,8 @@ load_pair (const char  *images_path,
       g_autofree char *ldisp = g_filename_display_name (labels_path);
 
       g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_MISMATCH,
-                   "%s has %s images but %s has %s labels; the two files must come from the "
-                   "same split", s.display, ni, ldisp, nl);
+                   _("%s has %s images but %s has %s labels; the two files must come from the "
+                     "same split"), s.display, ni, ldisp, nl);
       idx_close (&s);
       return NULL;
     }
@@ -652,7 +653,7 @@ check_split (const char  *split,
   if (g_strcmp0 (split, "t10k") == 0 || g_strcmp0 (split, "test") == 0)
     return "t10k";
   g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_INVALID,
-               "Unknown dataset split “%s”: use “train” or “t10k”", split);
+               _("Unknown dataset split “%s”: use “train” or “t10k”"), split);
   return NULL;
 }
 
@@ -699,7 +700,7 @@ ms_dataset_load_folder (const char  *dir,
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_NOT_FOUND,
-                   "The folder %s does not exist", disp);
+                   _("The folder %s does not exist"), disp);
       return NULL;
     }
   images = find_idx_file (dir, split, "images");
@@ -710,7 +711,7 @@ ms_dataset_load_folder (const char  *dir,
       const char *ext = images == NULL ? "idx3" : "idx1";
 
       g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_NOT_FOUND,
-                   "No %s %s file in %s: expected %s-%s-%s-ubyte or %s-%s-%s-ubyte.gz",
+                   _("No %s %s file in %s: expected %s-%s-%s-ubyte or %s-%s-%s-ubyte.gz"),
                    split, kind, disp, split, kind, ext, split, kind, ext);
       return NULL;
     }
@@ -742,7 +743,7 @@ sha256_file (const char  *path,
 
       g_set_error (error, MS_DATA_ERROR,
                    errsv == ENOENT ? MS_DATA_ERROR_NOT_FOUND : MS_DATA_ERROR_IO,
-                   "Cannot open %s: %s", disp, g_strerror (errsv));
+                   _("Cannot open %s: %s"), disp, g_strerror (errsv));
       return NULL;
     }
   while ((n = fread (buf, 1, IDX_CHUNK, fp)) > 0)
@@ -754,7 +755,7 @@ sha256_file (const char  *path,
 
       fclose (fp);
       g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_IO,
-                   "Cannot read %s: %s", disp, g_strerror (errsv));
+                   _("Cannot read %s: %s"), disp, g_strerror (errsv));
       return NULL;
     }
   fclose (fp);
