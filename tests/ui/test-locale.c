@@ -88,13 +88,12 @@ spin (double seconds)
     g_main_context_iteration (NULL, TRUE);
 }
 
-/* With MS_SCREENSHOT_DIR set, window-<lang>.png there: to review long translations by eye */
+/* With MS_SCREENSHOT_DIR set, <name>.png there: to review long translations by eye */
 static void
 save_screenshot (GtkWidget  *widget,
-                 const char *lang)
+                 const char *name)
 {
   const char *dir = g_getenv ("MS_SCREENSHOT_DIR");
-  g_autofree char *name = g_strdup_printf ("window-%s.png", lang);
   g_autofree char *path = NULL;
   g_autoptr(GdkPaintable) paintable = NULL;
   g_autoptr(GskRenderNode) node = NULL;
@@ -115,7 +114,7 @@ save_screenshot (GtkWidget  *widget,
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
   g_mkdir_with_parents (dir, 0755);
-  path = g_build_filename (dir, name, NULL);
+  path = g_strdup_printf ("%s/%s.png", dir, name);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("screenshot: %s", path);
 }
@@ -163,7 +162,35 @@ run_in_language (const Expected *e)
   g_assert_nonnull (label);
   if (!g_str_has_prefix (label, e->run_prefix))
     g_error ("the first event is “%s”, expected it to start with “%s”", label, e->run_prefix);
-  save_screenshot (GTK_WIDGET (window), e->lang);
+  if (g_getenv ("MS_SCREENSHOT_DIR") != NULL)
+    {
+      static const struct { const char *action, *name; } dialogs[] = {
+        { "win.show-help", "help" }, { "win.export", "export" },
+      };
+      g_autofree char *name = g_strdup_printf ("window-%s", e->lang);
+
+      save_screenshot (GTK_WIDGET (window), name);
+      for (guint i = 0; i < G_N_ELEMENTS (dialogs); i++)
+        {
+          GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
+
+          gtk_widget_activate_action (GTK_WIDGET (window), dialogs[i].action, NULL);
+          spin (0.5);
+          for (guint j = 0; j < g_list_model_get_n_items (toplevels); j++)
+            {
+              g_autoptr(GtkWindow) top = g_list_model_get_item (toplevels, j);
+
+              if (top != GTK_WINDOW (window) && gtk_widget_get_visible (GTK_WIDGET (top)))
+                {
+                  g_free (name);
+                  name = g_strdup_printf ("window-%s-%s", e->lang, dialogs[i].name);
+                  save_screenshot (GTK_WIDGET (top), name);
+                  gtk_window_destroy (top);
+                  break;
+                }
+            }
+        }
+    }
 
   gtk_window_destroy (GTK_WINDOW (window));
   for (int i = 0; i < 50 && g_main_context_pending (NULL); i++)
