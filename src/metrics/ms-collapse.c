@@ -228,6 +228,12 @@ diversity_reason (const MsCollapseInput *in)
 
   if (d == NULL || d->worst_class < 0 || !(d->worst_ratio < MS_DIVERSITY_RATIO_OK))
     return NULL;
+  /* A class too rare to count as present can still hold the few look-alike samples the
+   * diversity measure sees; "missing" already says more, and both together read as a
+   * contradiction ("digit 0 missing; samples of digit 0 look alike"). */
+  if (in->least_diverse != NULL && in->missing != NULL
+      && g_strv_contains (in->missing, in->least_diverse))
+    return NULL;
 
   if (in->least_diverse == NULL)
     /* TRANSLATORS: within-class diversity of generated samples relative to real ones */

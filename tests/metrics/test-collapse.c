@@ -239,6 +239,23 @@ test_reason_strings (void)
                              "samples of digit 3 look alike (diversity 0.04 of real)");
   }
 
+  /* ... but not a class the reason already calls missing */
+  {
+    static const char * const missing_37[] = { "3", "7", NULL };
+    MsDiversity d = { .mean_ratio = 0.9, .worst_class = 3, .worst_ratio = 0.04,
+                      .collapsed_share = 0.1 };
+    g_autofree char *r7 = NULL;
+
+    in.modes_covered = K - 2;
+    in.missing = missing_37;
+    in.diversity = &d;
+    in.least_diverse = "3";
+    r7 = ms_collapse_reason (&in);
+    g_assert_null (strstr (r7, "look alike"));
+    g_assert_nonnull (strstr (r7, "missing"));
+    in.missing = NULL;
+  }
+
   g_assert_cmpstr (ms_collapse_state_to_string (MS_COLLAPSE_PARTIAL), ==, "partial");
   g_assert_cmpstr (ms_collapse_state_get_label (MS_COLLAPSE_COLLAPSED), ==, "Collapsed");
 }
