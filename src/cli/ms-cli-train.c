@@ -650,26 +650,6 @@ schedule_prepare (const char       *text,
   return TRUE;
 }
 
-static gboolean
-optim_equal (const MsOptimConfig *a,
-             const MsOptimConfig *b)
-{
-  return a->kind == b->kind && a->lr == b->lr && a->momentum == b->momentum
-         && a->dampening == b->dampening && a->alpha == b->alpha && a->eps == b->eps
-         && a->beta1 == b->beta1 && a->beta2 == b->beta2 && a->weight_decay == b->weight_decay;
-}
-
-static gboolean
-gan_config_equal (const MsGanConfig *a,
-                  const MsGanConfig *b)
-{
-  return a->loss == b->loss && a->batch == b->batch && a->n_critic == b->n_critic
-         && a->gp_lambda == b->gp_lambda && a->clip == b->clip && a->unroll == b->unroll
-         && !a->unroll_first_order == !b->unroll_first_order && !a->veegan == !b->veegan
-         && a->adagan_rounds == b->adagan_rounds
-         && a->adagan_round_iters == b->adagan_round_iters;
-}
-
 /* Turns each group into session commands at its iteration (at once when @at is negative):
  * the objective, then G's and D's optimizer, whichever changed (one command in any case, so
  * that the group's events are printed when it applies). */
@@ -692,11 +672,11 @@ schedule_commands (MsSession        *session,
       if (g->iter > iters)
         break;
 #define SEND(cmd) (ids[n++] = ms_session_schedule (session, when, (cmd)))
-      if (!gan_config_equal (&prev.config, &g->after.config))
+      if (!ms_gan_config_equal (&prev.config, &g->after.config))
         SEND (ms_session_command_new_set_gan_config (&g->after.config));
-      if (!optim_equal (&prev.opt_g, &g->after.opt_g))
+      if (!ms_optim_config_equal (&prev.opt_g, &g->after.opt_g))
         SEND (ms_session_command_new_set_optim (TRUE, &g->after.opt_g));
-      if (!optim_equal (&prev.opt_d, &g->after.opt_d))
+      if (!ms_optim_config_equal (&prev.opt_d, &g->after.opt_d))
         SEND (ms_session_command_new_set_optim (FALSE, &g->after.opt_d));
       if (n == 0)
         SEND (ms_session_command_new_set_optim (TRUE, &g->after.opt_g));

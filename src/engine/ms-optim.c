@@ -523,3 +523,12 @@ ms_optimizer_clip_weights (MsParams *params,
 
   clip_loop (params->total, params->data, c);
 }
+
+gboolean
+ms_optim_config_equal (const MsOptimConfig *a,
+                       const MsOptimConfig *b)
+{
+  return a->kind == b->kind && a->lr == b->lr && a->momentum == b->momentum
+         && a->dampening == b->dampening && a->alpha == b->alpha && a->eps == b->eps
+         && a->beta1 == b->beta1 && a->beta2 == b->beta2 && a->weight_decay == b->weight_decay;
+}

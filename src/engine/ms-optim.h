@@ -107,6 +107,9 @@ MsOptimConfig ms_optim_config_default   (MsOptimKind   kind);
 /* Checks what torch's constructors check (lr, eps, momentum, weight_decay, alpha >= 0;
  * 0 <= beta < 1; NESTEROV needs momentum > 0 and dampening == 0) plus finiteness, with a
  * message naming the field.  Use it on any config a user can influence. */
+/* Every field the update rule reads is the same */
+gboolean      ms_optim_config_equal     (const MsOptimConfig *a,
+                                         const MsOptimConfig *b);
 gboolean      ms_optim_config_validate  (const MsOptimConfig *config,
                                          GError             **error);
 

@@ -1660,3 +1660,14 @@ ms_gan_load (MsGan              *gan,
   gan->iterations = st.iterations;
   return TRUE;
 }
+
+gboolean
+ms_gan_config_equal (const MsGanConfig *a,
+                     const MsGanConfig *b)
+{
+  return a->loss == b->loss && a->batch == b->batch && a->n_critic == b->n_critic
+         && a->gp_lambda == b->gp_lambda && a->clip == b->clip && a->unroll == b->unroll
+         && !a->unroll_first_order == !b->unroll_first_order && !a->veegan == !b->veegan
+         && a->adagan_rounds == b->adagan_rounds
+         && a->adagan_round_iters == b->adagan_round_iters;
+}

@@ -123,6 +123,8 @@ gboolean    ms_loss_kind_from_string (const char   *name,
                                       GError      **error);
 /* The objective's paper defaults for n_critic, gp_lambda and clip */
 MsGanConfig ms_gan_config_default    (MsLossKind    kind);
+gboolean    ms_gan_config_equal      (const MsGanConfig *a,
+                                      const MsGanConfig *b);
 gboolean    ms_gan_config_validate   (const MsGanConfig *config,
                                       GError      **error);
 

@@ -244,26 +244,6 @@ strip_mnemonic (const char *title)
   return g_string_free (s, FALSE);
 }
 
-static gboolean
-optim_equal (const MsOptimConfig *a,
-             const MsOptimConfig *b)
-{
-  return a->kind == b->kind && a->lr == b->lr && a->momentum == b->momentum
-         && a->dampening == b->dampening && a->alpha == b->alpha && a->eps == b->eps
-         && a->beta1 == b->beta1 && a->beta2 == b->beta2 && a->weight_decay == b->weight_decay;
-}
-
-static gboolean
-gan_equal (const MsGanConfig *a,
-           const MsGanConfig *b)
-{
-  return a->loss == b->loss && a->batch == b->batch && a->n_critic == b->n_critic
-         && a->gp_lambda == b->gp_lambda && a->clip == b->clip && a->unroll == b->unroll
-         && !a->unroll_first_order == !b->unroll_first_order && !a->veegan == !b->veegan
-         && a->adagan_rounds == b->adagan_rounds
-         && a->adagan_round_iters == b->adagan_round_iters;
-}
-
 static void
 set_message (MsControlPanel *self,
              const char     *message)
@@ -912,7 +892,7 @@ apply_gan_config (MsControlPanel *self)
   update_visibility (self);
   /* Also what a deferred notification of our own revert looks like (GtkSwitch and others
    * may emit "notify" after `syncing` is back to 0) */
-  if (gan_equal (&c, &self->gan))
+  if (ms_gan_config_equal (&c, &self->gan))
     return;
   if (!gan_config_check (self, &c, &error))
     {
@@ -937,20 +917,20 @@ apply_optim (MsControlPanel *self,
     return;
   c = optim_from_controls (self, generator);
   update_visibility (self);
-  if (!optim_equal (&c, &self->optim[generator]) && !ms_optim_config_validate (&c, &error))
+  if (!ms_optim_config_equal (&c, &self->optim[generator]) && !ms_optim_config_validate (&c, &error))
     {
       set_message (self, error->message);
       set_optim_controls (self, generator, &self->optim[generator]);
       return;
     }
-  if (!optim_equal (&c, &self->optim[generator]))
+  if (!ms_optim_config_equal (&c, &self->optim[generator]))
     {
       set_message (self, NULL);
       gboolean lr_only;
       MsOptimConfig old = self->optim[generator];
 
       old.lr = c.lr;
-      lr_only = optim_equal (&old, &c);
+      lr_only = ms_optim_config_equal (&old, &c);
       self->optim[generator] = c;
       save_optim (self, generator);
       push (self, lr_only ? ms_session_command_new_set_lr (generator, c.lr)
@@ -1803,9 +1783,9 @@ sync_from_frame (MsControlPanel *self,
     }
   force = force || new_run;
 
-  if (force || !gan_equal (&s->gan, &p->gan))
+  if (force || !ms_gan_config_equal (&s->gan, &p->gan))
     {
-      if (!gan_equal (&s->gan, &self->gan))
+      if (!ms_gan_config_equal (&s->gan, &self->gan))
         {
           set_gan_controls (self, &s->gan);
           save_gan (self, &s->gan);
@@ -1815,8 +1795,8 @@ sync_from_frame (MsControlPanel *self,
     {
       const MsOptimConfig *c = g ? &s->optim_g : &s->optim_d;
 
-      if ((force || !optim_equal (c, g ? &p->optim_g : &p->optim_d))
-          && !optim_equal (c, &self->optim[g]))
+      if ((force || !ms_optim_config_equal (c, g ? &p->optim_g : &p->optim_d))
+          && !ms_optim_config_equal (c, &self->optim[g]))
         {
           set_optim_controls (self, g, c);
           save_optim (self, g);

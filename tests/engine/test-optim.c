@@ -960,6 +960,24 @@ test_init_distributions (void)
   ms_params_free (p);
 }
 
+/* Equal configs: every field the update rule reads counts */
+static void
+test_config_equal (void)
+{
+  MsOptimConfig a = ms_optim_config_default (MS_OPTIM_ADAM);
+  MsOptimConfig b = a;
+
+  g_assert_true (ms_optim_config_equal (&a, &b));
+  b.beta2 = 0.9;
+  g_assert_false (ms_optim_config_equal (&a, &b));
+  b = a;
+  b.weight_decay = 1e-4;
+  g_assert_false (ms_optim_config_equal (&a, &b));
+  b = ms_optim_config_default (MS_OPTIM_RMSPROP);
+  b.lr = a.lr;
+  g_assert_false (ms_optim_config_equal (&a, &b));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -974,6 +992,7 @@ main (int   argc,
     }
   g_test_add_func ("/optim/torch/adam-lr-change", test_lr_change_adam);
   g_test_add_func ("/optim/lr-change/next-step", test_lr_change_next_step);
+  g_test_add_func ("/optim/config-equal", test_config_equal);
   g_test_add_func ("/optim/lr-change/sgd-exact", test_lr_change_sgd_exact);
   g_test_add_func ("/optim/switch-kind", test_switch_kind);
   g_test_add_func ("/optim/quadratic", test_quadratic);
