@@ -200,6 +200,7 @@ typedef enum
   CMD_SNAPSHOT,
   CMD_RESTORE,
   CMD_SET_EVAL_EVERY,
+  CMD_DELETE_SNAPSHOT,
   CMD_EXPORT,
   CMD_STOP,
 } CommandKind;
@@ -1293,6 +1294,18 @@ trainer_apply (Trainer          *t,
       ms_session_command_free (c);
       return;
     }
+  if (c->kind == CMD_DELETE_SNAPSHOT)
+    {
+      /* Neither: the main side forgot it already (ms_session_delete_snapshot) */
+      for (guint i = 0; i < t->snapshots->len; i++)
+        if (((Snapshot *) g_ptr_array_index (t->snapshots, i))->id == (guint) c->ivalue)
+          {
+            g_ptr_array_remove_index (t->snapshots, i);
+            break;
+          }
+      ms_session_command_free (c);
+      return;
+    }
   if (t->gan == NULL && c->kind != CMD_NEW_RUN && c->kind != CMD_STOP && c->kind != CMD_PAUSE
       && c->kind != CMD_RESUME && c->kind != CMD_SET_EVAL_EVERY)
     {
@@ -1715,6 +1728,14 @@ _ms_session_take_mailbox (MsSession *self)
   take_mailbox (self, FALSE);
 }
 
+static gboolean
+snapshot_is_older (gpointer key,
+                   gpointer value,
+                   gpointer cut)
+{
+  return GPOINTER_TO_UINT (key) < GPOINTER_TO_UINT (cut);
+}
+
 static void
 take_mailbox (MsSession *self,
               gboolean   from_idle)
@@ -1780,6 +1801,29 @@ take_mailbox (MsSession *self,
   if (self->events->len != old_n_events)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_EVENTS]);
 
+  if (truncate_flags & TRUNCATE_NEW_RUN)
+    {
+      /* The trainer dropped the old run's snapshots: so does the history, or every new run
+       * would keep the old ones' bytes for as long as the session lives.  A new run's
+       * RUN_STARTED carries its command's id (a reset's carries 0); snapshots are numbered
+       * by their commands, so older ids belong to an older run.  A new run that failed
+       * leaves no run, hence no snapshot. */
+      guint cut = 0;
+
+      for (guint i = old_n_events; i < self->events->len; i++)
+        {
+          const MsSessionEvent *e = g_ptr_array_index (self->events, i);
+
+          if (e->kind == MS_SESSION_EVENT_RUN_STARTED)
+            cut = MAX (cut, e->command_id);
+        }
+      if (cut == 0)
+        cut = G_MAXUINT;
+      g_hash_table_foreach_remove (self->snapshots, snapshot_is_older, GUINT_TO_POINTER (cut));
+      for (guint i = snapshots->len; i > 0; i--)
+        if (((Snapshot *) g_ptr_array_index (snapshots, i - 1))->id < cut)
+          g_ptr_array_remove_index (snapshots, i - 1);
+    }
   for (guint i = 0; i < snapshots->len; i++)
     {
       Snapshot *s = g_ptr_array_index (snapshots, i);
@@ -2106,6 +2150,22 @@ ms_session_get_snapshot (MsSession *self,
 {
   g_return_val_if_fail (MS_IS_SESSION (self), NULL);
   return g_hash_table_lookup (self->snapshots, GUINT_TO_POINTER (snapshot_id));
+}
+
+gboolean
+ms_session_delete_snapshot (MsSession *self,
+                            guint      snapshot_id)
+{
+  MsSessionCommand *c;
+
+  g_return_val_if_fail (MS_IS_SESSION (self), FALSE);
+
+  if (!g_hash_table_remove (self->snapshots, GUINT_TO_POINTER (snapshot_id)))
+    return FALSE;
+  c = command_new (CMD_DELETE_SNAPSHOT);
+  c->ivalue = (int) snapshot_id;
+  enqueue (self, -1, c);
+  return TRUE;
 }
 
 guint

@@ -287,6 +287,14 @@ const MsSessionEvent *ms_session_get_event (MsSession *self,
 /* Every curve point delivered so far (rolled-back iterations are removed) */
 const MsCurvePoint *ms_session_get_curve   (MsSession *self,
                                             guint     *n_points);
+/* Forgets a delivered snapshot of this run and frees its state here and in the trainer: then
+ * ms_session_get_snapshot() gives NULL and restoring it is rejected.  Records no event and
+ * applies no command to the run (a window that lists snapshots removes the row itself).
+ * Snapshots are kept until deleted or until a new run (not a reset) drops them, so a front
+ * end that takes them for hours bounds their number with this.  FALSE (nothing done) when
+ * @snapshot_id is not a delivered snapshot.  Main thread only. */
+gboolean         ms_session_delete_snapshot (MsSession *self,
+                                             guint      snapshot_id);
 /* Earlier branches of this run, oldest first: the whole curve as it was when a restore or a
  * reset cut it (at most MS_SESSION_MAX_BRANCHES; a new run or a divergence keeps none). */
 #define MS_SESSION_MAX_BRANCHES 8

@@ -613,6 +613,60 @@ test_session_reset_new_run (void)
   finalize_session (session);
 }
 
+/* Deleting a snapshot frees it on both sides (restoring it is rejected), and a new run drops
+ * the old run's snapshots from the history too, while a reset keeps them */
+static void
+test_session_delete_snapshot (void)
+{
+  MsSessionSettings s;
+  FrameLog log;
+  MsSession *session;
+  guint a, b, c;
+  const MsSessionEvent *e;
+
+  settings_for_test (&s, 4);
+  session = new_session (&s, &log);
+  a = ms_session_schedule (session, 10, ms_session_command_new_snapshot ());
+  b = ms_session_schedule (session, 20, ms_session_command_new_snapshot ());
+  ms_session_schedule (session, 20, ms_session_command_new_pause ());
+  ms_session_resume (session);
+  g_bytes_unref (wait_snapshot (session, b));
+  wait_paused_at (session, 20);
+  g_assert_nonnull (ms_session_get_snapshot (session, a));
+
+  g_assert_true (ms_session_delete_snapshot (session, a));
+  g_assert_null (ms_session_get_snapshot (session, a));
+  g_assert_false (ms_session_delete_snapshot (session, a));     /* already gone */
+  g_assert_false (ms_session_delete_snapshot (session, 9999));  /* never taken */
+  ms_session_restore (session, a);
+  wait_for (session, has_event, GUINT_TO_POINTER (MS_SESSION_EVENT_REJECTED), "rejection");
+  e = find_event (session, MS_SESSION_EVENT_REJECTED, 0);
+  g_assert_true (strstr (e->label, "no snapshot") != NULL);
+  /* the other one still restores */
+  ms_session_push (session, ms_session_command_new_step (MS_STEP_BOTH));
+  wait_paused_at (session, 21);
+  ms_session_restore (session, b);
+  wait_paused_at (session, 20);
+  g_assert_nonnull (find_event (session, MS_SESSION_EVENT_RESTORE, 0));
+
+  /* a reset keeps b; a new run drops it, also from the history */
+  ms_session_push (session, ms_session_command_new_reset ());
+  wait_for (session, run_at_least, GUINT_TO_POINTER (2), "the reset's run");
+  g_assert_nonnull (ms_session_get_snapshot (session, b));
+  c = ms_session_snapshot (session);
+  g_bytes_unref (wait_snapshot (session, c));
+  ms_session_push (session, ms_session_command_new_new_run (&s));
+  wait_for (session, run_at_least, GUINT_TO_POINTER (3), "the new run");
+  g_assert_null (ms_session_get_snapshot (session, b));
+  g_assert_null (ms_session_get_snapshot (session, c));
+  g_assert_false (ms_session_delete_snapshot (session, c));
+  c = ms_session_snapshot (session);
+  g_bytes_unref (wait_snapshot (session, c));
+  g_assert_false (log.non_finite);
+  ms_session_settings_clear (&s);
+  finalize_session (session);
+}
+
 /* Images: the grey grid and the classifier's evaluation (skipped without MNIST) */
 static void
 test_session_mnist (void)
@@ -826,6 +880,7 @@ main (int    argc,
   g_test_add_func ("/session/determinism", test_session_determinism);
   g_test_add_func ("/session/divergence", test_session_divergence);
   g_test_add_func ("/session/reset-new-run", test_session_reset_new_run);
+  g_test_add_func ("/session/delete-snapshot", test_session_delete_snapshot);
   g_test_add_func ("/session/mnist", test_session_mnist);
   g_test_add_func ("/session/dispose-running", test_session_dispose_running);
   g_test_add_func ("/session/invalid-settings", test_session_invalid_settings);
