@@ -45,6 +45,7 @@
 #include <glib/gstdio.h>
 
 #include "ms-cli.h"
+#include "ms-cli-args.h"
 #include "ms-evaluate.h"
 #include "ms-gan.h"
 #include "ms-parallel.h"
@@ -53,120 +54,6 @@
 #include "ms-session.h"
 #include "ms-session-export.h"
 
-
-typedef struct
-{
-  char    *dataset;
-  char    *arch;
-  char    *loss;
-  char    *optimizer;
-  char    *optimizer_g;
-  char    *optimizer_d;
-  double   lr, lr_g, lr_d;
-  double   momentum, beta1, beta2;
-  int      n_critic;
-  int      unroll;
-  gboolean first_order_unroll;
-  double   gp_lambda;
-  double   clip;
-  int      pack;
-  int      batch;
-  gint64   iters;
-  gint64   seed;
-  int      threads;
-  int      eval_every;
-  int      eval_samples;
-  char    *schedule;
-  char    *json;
-  char    *csv;
-  gboolean veegan;
-  int      adagan_rounds;
-  int      adagan_round_iters;
-  char    *snapshot;
-  char    *resume;
-  char    *grid;
-} TrainArgs;
-
-/* Real-valued flags: a number, finite.  NAN in TrainArgs means "not given", so a NAN typed by
- * the user must be refused here rather than mistaken for "not given". */
-static const struct
-{
-  const char *flag;
-  gsize       offset;
-} real_flags[] = {
-  { "--lr", G_STRUCT_OFFSET (TrainArgs, lr) },
-  { "--lr-g", G_STRUCT_OFFSET (TrainArgs, lr_g) },
-  { "--lr-d", G_STRUCT_OFFSET (TrainArgs, lr_d) },
-  { "--momentum", G_STRUCT_OFFSET (TrainArgs, momentum) },
-  { "--beta1", G_STRUCT_OFFSET (TrainArgs, beta1) },
-  { "--beta2", G_STRUCT_OFFSET (TrainArgs, beta2) },
-  { "--gp-lambda", G_STRUCT_OFFSET (TrainArgs, gp_lambda) },
-  { "--clip", G_STRUCT_OFFSET (TrainArgs, clip) },
-};
-
-static gboolean
-parse_real_flag (const char  *option_name,
-                 const char  *value,
-                 gpointer     data,
-                 GError     **error)
-{
-  char *end = NULL;
-  double v;
-
-  v = g_ascii_strtod (value, &end);
-  if (end == value || *end != '\0' || !isfinite (v))
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "%s: “%s” is not a finite number", option_name, value);
-      return FALSE;
-    }
-  for (gsize i = 0; i < G_N_ELEMENTS (real_flags); i++)
-    if (strcmp (option_name, real_flags[i].flag) == 0)
-      {
-        G_STRUCT_MEMBER (double, data, real_flags[i].offset) = v;
-        return TRUE;
-      }
-  g_assert_not_reached ();
-}
-
-/* Builds one network's optimizer from the shared and the per-network flags. */
-static gboolean
-optim_from_args (const TrainArgs *a,
-                 const char      *kind_name,
-                 double           lr,
-                 MsLossKind       loss,
-                 MsOptimConfig   *out,
-                 GError         **error)
-{
-  MsOptimKind kind;
-
-  if (kind_name == NULL)
-    kind = loss == MS_LOSS_WGAN_CLIP ? MS_OPTIM_RMSPROP : MS_OPTIM_ADAM;
-  else if (!ms_optim_kind_from_string (kind_name, &kind, error))
-    return FALSE;
-  *out = ms_optim_config_default (kind);
-  /* The objectives' published defaults: WGAN RMSProp 5e-5; WGAN-GP Adam 1e-4 (0.5, 0.9);
-   * DCGAN Adam 2e-4 beta1 0.5 (Radford et al.). */
-  if (kind == MS_OPTIM_ADAM)
-    {
-      out->lr = loss == MS_LOSS_WGAN_GP ? 1e-4 : 2e-4;
-      out->beta1 = 0.5;
-      out->beta2 = loss == MS_LOSS_WGAN_GP ? 0.9 : 0.999;
-    }
-  else if (kind == MS_OPTIM_RMSPROP && loss == MS_LOSS_WGAN_CLIP)
-    out->lr = 5e-5;
-  else if (kind == MS_OPTIM_MOMENTUM || kind == MS_OPTIM_NESTEROV)
-    out->momentum = 0.5;  /* the optimizer paper's setting */
-  if (!isnan (lr))
-    out->lr = lr;
-  if (!isnan (a->momentum))
-    out->momentum = a->momentum;
-  if (!isnan (a->beta1))
-    out->beta1 = a->beta1;
-  if (!isnan (a->beta2))
-    out->beta2 = a->beta2;
-  return ms_optim_config_validate (out, error);
-}
 
 /* Whether @flag was given on the command line (as --flag VALUE or --flag=VALUE), which a
  * resumed run needs to tell an explicit setting from a default */
@@ -184,124 +71,6 @@ flag_given (char      **argv,
         return TRUE;
     }
   return FALSE;
-}
-
-static gboolean
-parse_args (int         *argc,
-            char      ***argv,
-            TrainArgs   *a,
-            GError     **error)
-{
-  GOptionEntry entries[] = {
-    { "dataset", 0, 0, G_OPTION_ARG_STRING, &a->dataset,
-      "mnist (default), fashion, ring8, grid25, wgan8, wgan25 or an IDX folder", "NAME" },
-    { "arch", 0, 0, G_OPTION_ARG_STRING, &a->arch,
-      "dcgan-small (default for images), dcgan-paper, mlp (default for 2-D data)", "NAME" },
-    { "loss", 0, 0, G_OPTION_ARG_STRING, &a->loss, "nsgan (default), minimax, wgan-clip, wgan-gp",
-      "NAME" },
-    { "optimizer", 0, 0, G_OPTION_ARG_STRING, &a->optimizer,
-      "Both networks: sgd, momentum, nesterov, rmsprop, adam", "NAME" },
-    { "optimizer-g", 0, 0, G_OPTION_ARG_STRING, &a->optimizer_g, "The generator's optimizer",
-      "NAME" },
-    { "optimizer-d", 0, 0, G_OPTION_ARG_STRING, &a->optimizer_d,
-      "The discriminator's optimizer", "NAME" },
-    { "lr", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "Learning rate of both networks", "RATE" },
-    { "lr-g", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "The generator's learning rate", "RATE" },
-    { "lr-d", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "The discriminator's learning rate", "RATE" },
-    { "momentum", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "Momentum (SGD, Nesterov, RMSProp)",
-      "M" },
-    { "beta1", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "Adam's beta1", "B" },
-    { "beta2", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "Adam's beta2", "B" },
-    { "n-critic", 0, 0, G_OPTION_ARG_INT, &a->n_critic, "Discriminator steps per generator step",
-      "N" },
-    { "unroll", 0, 0, G_OPTION_ARG_INT, &a->unroll,
-      "Unrolled GAN: look-ahead steps of the discriminator for the generator (0 to 10, default 0)",
-      "K" },
-    { "first-order-unroll", 0, 0, G_OPTION_ARG_NONE, &a->first_order_unroll,
-      "With --unroll: train against the looked-ahead discriminator without differentiating "
-      "through the unroll", NULL },
-    { "gp-lambda", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "WGAN-GP penalty weight (10)",
-      "L" },
-    { "clip", 0, 0, G_OPTION_ARG_CALLBACK, parse_real_flag, "WGAN weight clipping (0.01)", "C" },
-    { "pack", 0, 0, G_OPTION_ARG_INT, &a->pack, "PacGAN: samples the discriminator sees at once",
-      "M" },
-    { "veegan", 0, 0, G_OPTION_ARG_NONE, &a->veegan,
-      "VEEGAN: a reconstructor network maps data back to noise", NULL },
-    { "adagan-rounds", 0, 0, G_OPTION_ARG_INT, &a->adagan_rounds,
-      "AdaGAN: a mixture of R generators, each round on data reweighted by the last "
-      "discriminator (2 to 10; 0 or 1 is off)", "R" },
-    { "adagan-round-iters", 0, 0, G_OPTION_ARG_INT, &a->adagan_round_iters,
-      "AdaGAN: iterations per round (default --iters / R)", "N" },
-    { "batch", 0, 0, G_OPTION_ARG_INT, &a->batch, "Batch size (64)", "N" },
-    { "iters", 0, 0, G_OPTION_ARG_INT64, &a->iters,
-      "Generator iterations in all (2000); with --resume the file's iterations count too, so "
-      "--iters 4000 on a file saved at 3000 trains 1000 more", "N" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &a->seed, "Random seed (1)", "N" },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &a->threads,
-      "Engine threads (default: one per core, or 1 when OPENBLAS_NUM_THREADS is set); a run "
-      "repeats bit for bit with the same thread count", "N" },
-    { "eval-samples", 0, 0, G_OPTION_ARG_INT, &a->eval_samples,
-      "Generator samples per evaluation (500 for images as in the optimizer paper, 2500 for 2-D)",
-      "N" },
-    { "eval-every", 0, 0, G_OPTION_ARG_INT, &a->eval_every,
-      "Evaluate every N iterations, and at the last one (100)", "N" },
-    { "schedule", 0, 0, G_OPTION_ARG_STRING, &a->schedule,
-      "Change settings once ITER iterations are done, e.g. "
-      "2000:optimizer=rmsprop,lr=1e-3;4000:loss=wgan-gp (keys: optimizer, optimizer-g, "
-      "optimizer-d, lr, lr-g, lr-d, momentum, beta1, beta2, loss, n-critic, gp-lambda, clip, "
-      "unroll, first-order-unroll, batch, veegan=on|off, adagan-rounds; loss= also sets the "
-      "objective's paper defaults for n-critic, clip and gp-lambda unless the entry sets them)",
-      "SPEC" },
-    { "json", 0, 0, G_OPTION_ARG_FILENAME, &a->json,
-      "Write the settings, every evaluation, the schedule's events and the final result as JSON",
-      "FILE" },
-    { "csv", 0, 0, G_OPTION_ARG_FILENAME, &a->csv,
-      "Write one CSV row per evaluation (empty: the metric does not apply to the dataset; "
-      "nan: undefined this time)", "FILE" },
-    { "snapshot", 0, 0, G_OPTION_ARG_FILENAME, &a->snapshot,
-      "At the end, save the whole session (weights, optimizer state, RNG, history) to FILE",
-      "FILE" },
-    { "resume", 0, 0, G_OPTION_ARG_FILENAME, &a->resume,
-      "Continue the session saved in FILE with its settings; flags given explicitly change them "
-      "from there on (a branch, e.g. --optimizer sgd); --dataset, --arch, --pack, --seed and "
-      "--eval-samples cannot change.  Without --schedule the file's schedule goes on; --csv "
-      "and --json include the earlier evaluations", "FILE" },
-    { "grid", 0, 0, G_OPTION_ARG_FILENAME, &a->grid,
-      "Write the final fixed-noise samples as a 720x720 PNG: the image grid, or the 2-D "
-      "scatter over the data", "FILE.png" },
-    { NULL }
-  };
-  g_autoptr(GOptionContext) ctx = g_option_context_new ("- train a GAN without a window");
-  GOptionGroup *group = g_option_group_new ("train", "", "", a, NULL);
-
-  g_option_group_add_entries (group, entries);
-  g_option_context_set_main_group (ctx, group);
-  if (!g_option_context_parse (ctx, argc, argv, error))
-    return FALSE;
-  if (*argc > 1)
-    return ms_cli_usage_error (error, "unexpected argument “%s”", (*argv)[1]);
-  if (a->iters < 0 || a->iters > G_GINT64_CONSTANT (100000000))
-    return ms_cli_usage_error (error, "--iters must be between 0 and 100000000");
-  if (a->eval_samples != 0 && (a->eval_samples < 10 || a->eval_samples > 100000))
-    return ms_cli_usage_error (error, "--eval-samples must be between 10 and 100000");
-  if (a->eval_every < 1 || a->eval_every > 1000000)
-    return ms_cli_usage_error (error, "--eval-every must be between 1 and 1000000");
-  if (a->threads < 0 || a->threads > 1024)
-    return ms_cli_usage_error (error, "--threads must be between 1 and 1024");
-  if (a->pack < 1 || a->pack > 16)
-    return ms_cli_usage_error (error, "--pack must be between 1 and 16");
-  if (a->seed < 0)
-    return ms_cli_usage_error (error, "--seed must not be negative");
-  if (a->unroll < 0 || a->unroll > MS_GAN_MAX_UNROLL)
-    return ms_cli_usage_error (error, "--unroll must be between 0 and %d", MS_GAN_MAX_UNROLL);
-  if (a->adagan_rounds < 0 || a->adagan_rounds > MS_GAN_MAX_ADAGAN_ROUNDS)
-    return ms_cli_usage_error (error, "--adagan-rounds must be between 0 and %d",
-                               MS_GAN_MAX_ADAGAN_ROUNDS);
-  if (a->adagan_round_iters < 0 || a->adagan_round_iters > 10000000)
-    return ms_cli_usage_error (error, "--adagan-round-iters must be between 1 and 10000000");
-  if (a->grid != NULL && !g_str_has_suffix (a->grid, ".png") && !g_str_has_suffix (a->grid, ".PNG"))
-    return ms_cli_usage_error (error, "--grid: “%s” must be a .png file", a->grid);
-  return TRUE;
 }
 
 /* --json / --csv: checked before training, written at the end */
@@ -726,65 +495,6 @@ given_scan (char  **argv,
   g->adagan_round_iters = flag_given (argv, "--adagan-round-iters");
 }
 
-static gboolean
-dataset_is_2d (const char *name)
-{
-  const char * const *names = ms_mixture_names ();
-
-  for (int i = 0; names[i] != NULL; i++)
-    if (g_ascii_strcasecmp (names[i], name) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-/* A fresh run's settings from the flags, as modescope-cli always built them */
-static gboolean
-settings_from_args (const TrainArgs   *a,
-                    MsSessionSettings *s,
-                    GError           **error)
-{
-  MsLossKind loss = MS_LOSS_NSGAN;
-  const char *dataset = a->dataset ? a->dataset : "mnist";
-  MsGanConfig config;
-
-  if (a->loss != NULL && !ms_loss_kind_from_string (a->loss, &loss, error))
-    return FALSE;
-  ms_session_settings_init (s, dataset, loss);
-  config = ms_gan_config_default (loss);
-  config.batch = a->batch;
-  if (a->n_critic != 0)
-    config.n_critic = a->n_critic;
-  config.unroll = a->unroll;
-  config.unroll_first_order = a->first_order_unroll;
-  if (!isnan (a->gp_lambda))
-    config.gp_lambda = (float) a->gp_lambda;
-  if (!isnan (a->clip))
-    config.clip = (float) a->clip;
-  config.veegan = a->veegan;
-  config.adagan_rounds = a->adagan_rounds;
-  if (a->adagan_rounds > 1)
-    config.adagan_round_iters = a->adagan_round_iters > 0 ? a->adagan_round_iters
-                                : (int) MAX (1, a->iters / a->adagan_rounds);
-  if (!ms_gan_config_validate (&config, error))
-    return FALSE;
-  s->gan = config;
-  if (!optim_from_args (a, a->optimizer_g ? a->optimizer_g : a->optimizer,
-                        !isnan (a->lr_g) ? a->lr_g : a->lr, loss, &s->optim_g, error)
-      || !optim_from_args (a, a->optimizer_d ? a->optimizer_d : a->optimizer,
-                           !isnan (a->lr_d) ? a->lr_d : a->lr, loss, &s->optim_d, error))
-    return FALSE;
-  g_free (s->arch);
-  s->arch = g_strdup (a->arch);
-  s->pack = a->pack;
-  s->seed = (guint64) a->seed;
-  s->eval_every = a->eval_every;
-  s->eval_samples = a->eval_samples > 0 ? a->eval_samples : dataset_is_2d (dataset) ? 2500 : 500;
-  s->grid_size = 64;
-  s->start_paused = TRUE;
-  s->headless = TRUE;
-  return TRUE;
-}
-
 static MsScheduleEntry *
 entry_new (const char *key,
            double      number)
@@ -800,7 +510,7 @@ entry_new (const char *key,
 /* --resume with flags: the changes they make to the file's settings, as one group of
  * schedule-like entries at the file's iteration (same semantics and event texts) */
 static gboolean
-resume_overrides (const TrainArgs   *a,
+resume_overrides (const MsCliTrainArgs   *a,
                   const Given       *given,
                   gint64             at,
                   TrainState        *s,
@@ -1069,11 +779,7 @@ int
 ms_cli_train (int    argc,
               char **argv)
 {
-  TrainArgs a = {
-    .lr = NAN, .lr_g = NAN, .lr_d = NAN, .momentum = NAN, .beta1 = NAN, .beta2 = NAN,
-    .n_critic = 0, .gp_lambda = NAN, .clip = NAN, .pack = 1, .batch = 64, .iters = 2000,
-    .seed = 1, .eval_every = 100,
-  };
+  MsCliTrainArgs a;
   Given given = { 0, };
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func ((GDestroyNotify) schedule_group_free);
@@ -1089,14 +795,10 @@ ms_cli_train (int    argc,
   double seconds = 0.0;
   int status = 0;
 
+  ms_cli_train_args_init (&a);
   given_scan (argv, &given);
-  if (!parse_args (&argc, &argv, &a, &error))
+  if (!ms_cli_train_parse_args (&argc, &argv, &a, TRUE, &error))
     goto usage;
-  if (a.json != NULL && a.csv != NULL && strcmp (a.json, a.csv) == 0)
-    {
-      ms_cli_usage_error (&error, "--json and --csv name the same file “%s”", a.json);
-      goto usage;
-    }
   if (!check_writable ("--json", a.json, &error) || !check_writable ("--csv", a.csv, &error)
       || !check_writable ("--snapshot", a.snapshot, &error)
       || !check_writable ("--grid", a.grid, &error))
@@ -1145,7 +847,7 @@ ms_cli_train (int    argc,
     }
   else
     {
-      if (!settings_from_args (&a, &settings, &error))
+      if (!ms_cli_train_settings_from_args (&a, &settings, &error))
         goto usage;
       have_settings = TRUE;
       state = (TrainState) { .config = settings.gan, .opt_g = settings.optim_g,
@@ -1165,7 +867,7 @@ ms_cli_train (int    argc,
     const char *arch = settings.arch;
 
     if (arch == NULL)
-      arch = dataset_is_2d (dataset) ? "mlp" : "dcgan-small";
+      arch = ms_cli_dataset_is_2d (dataset) ? "mlp" : "dcgan-small";
     printf ("train dataset=%s arch=%s loss=%s optimizer_g=%s lr_g=%g optimizer_d=%s lr_d=%g "
             "batch=%d n_critic=%d unroll=%d%s%s%s pack=%d seed=%" G_GUINT64_FORMAT
             " iters=%" G_GINT64_FORMAT "\n",
@@ -1297,17 +999,6 @@ out:
   g_clear_object (&session);
   if (have_settings)
     ms_session_settings_clear (&settings);
-  g_free (a.dataset);
-  g_free (a.arch);
-  g_free (a.loss);
-  g_free (a.optimizer);
-  g_free (a.optimizer_g);
-  g_free (a.optimizer_d);
-  g_free (a.schedule);
-  g_free (a.json);
-  g_free (a.csv);
-  g_free (a.snapshot);
-  g_free (a.resume);
-  g_free (a.grid);
+  ms_cli_train_args_clear (&a);
   return status;
 }

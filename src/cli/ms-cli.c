@@ -11,22 +11,6 @@
 
 #include "ms-cli.h"
 
-gboolean
-ms_cli_usage_error (GError    **error,
-                    const char *format,
-                    ...)
-{
-  va_list args;
-  char *msg;
-
-  va_start (args, format);
-  msg = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, msg);
-  g_free (msg);
-  return FALSE;
-}
-
 static int
 run_about (int    argc,
            char **argv)
