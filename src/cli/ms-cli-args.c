@@ -369,3 +369,52 @@ fail:
   ms_session_settings_clear (s);
   return FALSE;
 }
+
+gboolean
+ms_cli_int_flag (const char  *flag,
+                 const char  *text,
+                 int          min,
+                 int          max,
+                 const char  *name,
+                 int         *out,
+                 GError     **error)
+{
+  if (text == NULL)
+    return TRUE;
+  if (ms_value_parse_int (text, min, max, name, out, error))
+    return TRUE;
+  g_prefix_error (error, "%s: ", flag);
+  return FALSE;
+}
+
+gboolean
+ms_cli_double_flag (const char  *flag,
+                    const char  *text,
+                    double       min,
+                    double       max,
+                    const char  *name,
+                    double      *out,
+                    GError     **error)
+{
+  if (text == NULL)
+    return TRUE;
+  if (ms_value_parse_double (text, min, max, name, out, error))
+    return TRUE;
+  g_prefix_error (error, "%s: ", flag);
+  return FALSE;
+}
+
+gboolean
+ms_cli_setting_flag (const char     *flag,
+                     const char     *text,
+                     MsValueSetting  setting,
+                     gint64         *out,
+                     GError        **error)
+{
+  if (text == NULL)
+    return TRUE;
+  if (ms_value_parse_integer (setting, text, out, error))
+    return TRUE;
+  g_prefix_error (error, "%s: ", flag);
+  return FALSE;
+}

@@ -21,6 +21,7 @@
 #include <glib.h>
 
 #include "ms-session.h"
+#include "ms-values.h"
 
 G_BEGIN_DECLS
 
@@ -78,6 +79,30 @@ gboolean ms_cli_train_parse_args         (int             *argc,
 gboolean ms_cli_train_settings_from_args (const MsCliTrainArgs *a,
                                           MsSessionSettings    *s,
                                           GError              **error);
+
+/* The number a flag of another command was given (@text, NULL: not given, *@out untouched),
+ * checked with ms_value_parse_int / ms_value_parse_double; the error names @flag and @name
+ * (translated, e.g. _("number of epochs")). */
+gboolean ms_cli_int_flag                 (const char  *flag,
+                                          const char  *text,
+                                          int          min,
+                                          int          max,
+                                          const char  *name,
+                                          int         *out,
+                                          GError     **error);
+gboolean ms_cli_double_flag              (const char  *flag,
+                                          const char  *text,
+                                          double       min,
+                                          double       max,
+                                          const char  *name,
+                                          double      *out,
+                                          GError     **error);
+/* The same for a setting of ms-values.h (seeds up to G_MAXINT64, threads, ...) */
+gboolean ms_cli_setting_flag             (const char     *flag,
+                                          const char     *text,
+                                          MsValueSetting  setting,
+                                          gint64         *out,
+                                          GError        **error);
 
 /* Whether @name is one of the 2-D mixtures ("ring8", …, ignoring case) */
 gboolean ms_cli_dataset_is_2d            (const char *name);

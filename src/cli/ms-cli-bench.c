@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include <cblas.h>
 
 #include "ms-cli.h"
+#include "ms-cli-args.h"
 #include "ms-gan.h"
 #include "ms-ops.h"
 #include "ms-parallel.h"
@@ -39,13 +42,13 @@ typedef struct
 
 static const BenchCase cases[] = {
   { "dcgan256", "dcgan", "dcgan-paper", MS_LOSS_NSGAN, 256, FALSE,
-    "DCGAN (optimizer paper), one D + one G update, batch 256, Adam 1e-3" },
+    N_("DCGAN (optimizer paper), one D + one G update, batch 256, Adam 1e-3") },
   { "dcgan64", "dcgan", "dcgan-paper", MS_LOSS_NSGAN, 64, FALSE,
-    "DCGAN (optimizer paper), one D + one G update, batch 64, Adam 1e-3" },
+    N_("DCGAN (optimizer paper), one D + one G update, batch 64, Adam 1e-3") },
   { "wgan-gp", "wgan-gp", "dcgan-paper", MS_LOSS_WGAN_GP, 64, TRUE,
-    "WGAN-GP critic step of the same D, batch 64, lambda 10" },
+    N_("WGAN-GP critic step of the same D, batch 64, lambda 10") },
   { "mlp", "mlp", "mlp", MS_LOSS_NSGAN, 512, FALSE,
-    "2-D MLP GAN (2 x 128 hidden), one D + one G update, batch 512" },
+    N_("2-D MLP GAN (2 x 128 hidden), one D + one G update, batch 512") },
 };
 
 static void
@@ -173,7 +176,7 @@ run_torch (const char *script,
                      NULL, &status, &error)
       || !g_spawn_check_wait_status (status, &error))
     {
-      fprintf (stderr, "bench: PyTorch run failed: %s\n", error ? error->message : "?");
+      fprintf (stderr, _("bench: PyTorch run failed: %s\n"), error ? error->message : "?");
       return -1.0;
     }
   found = out ? strstr (out, "it_per_s=") : NULL;
@@ -222,7 +225,7 @@ run_case (const BenchCase *bc,
                     GSIZE_TO_POINTER (strcmp (bc->arch, "mlp") == 0 ? 2 : 784), &error);
   if (gan == NULL)
     {
-      fprintf (stderr, "bench: %s\n", error->message);
+      fprintf (stderr, "modescope-cli bench: %s\n", error->message);
       return MS_CLI_EXIT_FAILURE;
     }
 
@@ -246,7 +249,7 @@ run_case (const BenchCase *bc,
           flops / iters / 1e9, flops / elapsed / 1e9,
           sgemm_peak > 0 ? 100.0 * flops / elapsed / 1e9 / sgemm_peak : 0.0,
           ms_arena_high_water (ms_graph_arena (ms_gan_graph (gan))) / 1048576.0, peak_rss_mb ());
-  printf ("  # %s\n", bc->what);
+  printf ("  # %s\n", _(bc->what));
   fflush (stdout);
   ms_gan_free (gan);
 
@@ -279,42 +282,55 @@ ms_cli_bench (int    argc,
               char **argv)
 {
   g_autofree char *case_name = NULL;
+  g_autofree char *seconds_text = NULL;
+  g_autofree char *threads_text = NULL;
   double seconds = 5.0;
   int threads = 0;
   gboolean no_torch = FALSE;
   GOptionEntry entries[] = {
     { "case", 0, 0, G_OPTION_ARG_STRING, &case_name,
-      "Run one case: dcgan256, dcgan64, wgan-gp, mlp (default: all)", "NAME" },
-    { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, "Time each case for this long (default 5)",
-      "S" },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
-      "Engine threads (default: one per core, or 1 when OPENBLAS_NUM_THREADS is set)", "N" },
-    { "no-torch", 0, 0, G_OPTION_ARG_NONE, &no_torch, "Do not run the PyTorch comparison", NULL },
+      N_("Run one case: dcgan256, dcgan64, wgan-gp, mlp (default: all)"), N_("NAME") },
+    { "seconds", 0, 0, G_OPTION_ARG_STRING, &seconds_text,
+      N_("Time each case for this long (default 5; 0.01 to 3600)"), N_("S") },
+    { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text,
+      N_("Engine threads, 1 to 1024 (default: one per core, or 1 when OPENBLAS_NUM_THREADS is "
+         "set)"), N_("N") },
+    { "no-torch", 0, 0, G_OPTION_ARG_NONE, &no_torch, N_("Do not run the PyTorch comparison"),
+      NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new ("- time training iterations");
+  g_autoptr(GOptionContext) ctx = g_option_context_new (N_("- time training iterations"));
   g_autoptr(GError) error = NULL;
   g_autofree char *script = NULL;
   gboolean with_torch;
   double peak;
   int max_threads = (int) g_get_num_processors ();
-  int ran = 0;
+  gboolean known;
 
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    goto usage;
+  if (argc > 1)
     {
-      fprintf (stderr, "modescope-cli bench: %s\n", error->message);
-      return MS_CLI_EXIT_USAGE;
+      ms_cli_usage_error (&error, _("unexpected argument “%s”"), argv[1]);
+      goto usage;
     }
-  if (!(seconds > 0.0 && seconds <= 3600.0))
+  if (!ms_cli_double_flag ("--seconds", seconds_text, 0.01, 3600.0, _("time per case"),
+                           &seconds, &error)
+      || !ms_cli_int_flag ("--threads", threads_text, 1, 1024, _("number of threads"), &threads,
+                           &error))
+    goto usage;
+  known = case_name == NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    known = known || strcmp (case_name, cases[i].name) == 0;
+  if (!known)
     {
-      fprintf (stderr, "modescope-cli bench: --seconds must be between 0 and 3600\n");
-      return MS_CLI_EXIT_USAGE;
-    }
-  if (threads < 0 || threads > 1024)
-    {
-      fprintf (stderr, "modescope-cli bench: --threads must be between 1 and 1024\n");
-      return MS_CLI_EXIT_USAGE;
+      g_autofree char *quoted = ms_value_quote (case_name);
+
+      ms_cli_usage_error (&error, _("unknown case “%s” (dcgan256, dcgan64, wgan-gp, mlp)"),
+                          quoted);
+      goto usage;
     }
   if (threads > 0)
     ms_parallel_set_threads (threads);
@@ -328,22 +344,19 @@ ms_cli_bench (int    argc,
   script = find_torch_script ();
   with_torch = !no_torch && script != NULL && torch_available ();
   if (!no_torch && !with_torch)
-    printf ("# PyTorch comparison skipped: install python3-torch (Debian) to run it\n");
+    printf (_("# PyTorch comparison skipped: install python3-torch (Debian) to run it\n"));
   fflush (stdout);
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       if (case_name != NULL && strcmp (case_name, cases[i].name) != 0)
         continue;
-      ran++;
       if (run_case (&cases[i], seconds, peak, with_torch, script, max_threads) != 0)
         return MS_CLI_EXIT_FAILURE;
     }
-  if (ran == 0)
-    {
-      fprintf (stderr, "modescope-cli bench: unknown case “%s” (dcgan256, dcgan64, wgan-gp, "
-               "mlp)\n", case_name);
-      return MS_CLI_EXIT_USAGE;
-    }
   return 0;
+
+usage:
+  fprintf (stderr, "modescope-cli bench: %s\n", error->message);
+  return MS_CLI_EXIT_USAGE;
 }

@@ -15,6 +15,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "ms-classifier.h"
 #include "ms-parallel.h"
 #include "ms-cli.h"
+#include "ms-cli-args.h"
 #include "ms-idx.h"
 
 static MsDataset *
@@ -40,10 +42,14 @@ check_dataset (const char  *name,
                GError     **error)
 {
   if (name == NULL)
-    return ms_cli_usage_error (error, "--dataset is required (mnist or fashion)");
+    return ms_cli_usage_error (error, _("--dataset is required (mnist or fashion)"));
   *canon = ms_classifier_dataset_canonical (name);
   if (*canon == NULL)
-    return ms_cli_usage_error (error, "unknown dataset “%s”; use mnist or fashion", name);
+    {
+      g_autofree char *quoted = ms_value_quote (name);
+
+      return ms_cli_usage_error (error, _("unknown dataset “%s”; use mnist or fashion"), quoted);
+    }
   return TRUE;
 }
 
@@ -78,7 +84,7 @@ report_progress (const MsClassifierProgressInfo *info,
       double done = (info->epoch - 1) + (double) info->batch_index / info->n_batches;
       double eta = elapsed / done * (info->n_epochs - done);
 
-      fprintf (stderr, "\repoch %d/%d  batch %d/%d  loss %.4f  accuracy %.4f  eta %.0f s   ",
+      fprintf (stderr, _("\repoch %d/%d  batch %d/%d  loss %.4f  accuracy %.4f  eta %.0f s   "),
                info->epoch, info->n_epochs, info->batch_index, info->n_batches, info->loss,
                info->accuracy, eta);
     }
@@ -92,23 +98,30 @@ ms_cli_train_classifier (int    argc,
 {
   g_autofree char *dataset = NULL;
   g_autofree char *output = NULL;
+  g_autofree char *epochs_text = NULL;
+  g_autofree char *batch_text = NULL;
+  g_autofree char *seed_text = NULL;
+  g_autofree char *threads_text = NULL;
   int epochs = -1, batch = 64, threads = 0;   /* -1: the dataset's default */
   gint64 seed = 1;
   GOptionEntry entries[] = {
-    { "dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, "mnist or fashion (required)", "NAME" },
-    { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs,
-      "Passes over the training split (mnist 15, fashion 20)", "N" },
-    { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Batch size (64)", "N" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed (1)", "N" },
+    { "dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, N_("mnist or fashion (required)"),
+      N_("NAME") },
+    { "epochs", 0, 0, G_OPTION_ARG_STRING, &epochs_text,
+      N_("Passes over the training split (mnist 15, fashion 20; 1 to 1000)"), N_("N") },
+    { "batch", 0, 0, G_OPTION_ARG_STRING, &batch_text, N_("Batch size (64; 1 to 4096)"),
+      N_("N") },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, N_("Random seed (1)"), N_("N") },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-      "Where to write the weights (default: the source tree's data/classifier-NAME.msck)",
-      "PATH" },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
-      "Engine threads (default: one per core, or 1 when OPENBLAS_NUM_THREADS is set)", "N" },
+      N_("Where to write the weights (default: the source tree’s data/classifier-NAME.msck)"),
+      N_("PATH") },
+    { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text,
+      N_("Engine threads, 1 to 1024 (default: one per core, or 1 when OPENBLAS_NUM_THREADS is "
+         "set)"), N_("N") },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx =
-    g_option_context_new ("- train the classifier the collapse metrics use");
+    g_option_context_new (N_("- train the classifier the collapse metrics use"));
   g_autoptr(GError) error = NULL;
   g_autoptr(MsDataset) train = NULL;
   g_autoptr(MsDataset) test = NULL;
@@ -118,44 +131,33 @@ ms_cli_train_classifier (int    argc,
   Progress progress = { 0, };
   double acc, seconds;
 
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     goto usage;
   if (argc > 1)
     {
-      ms_cli_usage_error (&error, "unexpected argument “%s”", argv[1]);
+      ms_cli_usage_error (&error, _("unexpected argument “%s”"), argv[1]);
       goto usage;
     }
   if (!check_dataset (dataset, &canon, &error))
     goto usage;
-  if (epochs == -1)
+  if (epochs_text == NULL)
     epochs = strcmp (canon, "mnist") == 0 ? 15 : 20;
-  if (epochs < 1 || epochs > 1000)
-    {
-      ms_cli_usage_error (&error, "--epochs must be between 1 and 1000");
-      goto usage;
-    }
-  if (batch < 1 || batch > 4096)
-    {
-      ms_cli_usage_error (&error, "--batch must be between 1 and 4096");
-      goto usage;
-    }
-  if (seed < 0)
-    {
-      ms_cli_usage_error (&error, "--seed must not be negative");
-      goto usage;
-    }
-  if (threads < 0 || threads > 1024)
-    {
-      ms_cli_usage_error (&error, "--threads must be between 1 and 1024");
-      goto usage;
-    }
+  if (!ms_cli_int_flag ("--epochs", epochs_text, 1, 1000, _("number of epochs"), &epochs,
+                        &error)
+      || !ms_cli_int_flag ("--batch", batch_text, 1, 4096, _("batch size"), &batch, &error)
+      || !ms_cli_setting_flag ("--seed", seed_text, MS_VALUE_SEED, &seed, &error)
+      || !ms_cli_int_flag ("--threads", threads_text, 1, 1024, _("number of threads"), &threads,
+                           &error))
+    goto usage;
   if (output == NULL)
     output = g_strdup_printf ("%s/classifier-%s.msck", SOURCE_DATADIR, canon);
   dir = g_path_get_dirname (output);
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
-      ms_cli_usage_error (&error, "cannot write %s: the folder %s does not exist", output, dir);
+      ms_cli_usage_error (&error, _("cannot write %s: the folder %s does not exist"), output,
+                          dir);
       goto usage;
     }
 
@@ -190,7 +192,7 @@ ms_cli_train_classifier (int    argc,
       fprintf (stderr, "modescope-cli train-classifier: %s\n", error->message);
       return MS_CLI_EXIT_FAILURE;
     }
-  printf ("wrote %s\n", output);
+  printf (_("wrote %s\n"), output);
   printf ("train_seconds=%.1f\n", seconds);
   printf ("accuracy=%.4f\n", acc);
   return 0;
@@ -208,17 +210,20 @@ ms_cli_eval_classifier (int    argc,
 {
   g_autofree char *dataset = NULL;
   g_autofree char *weights = NULL;
+  g_autofree char *threads_text = NULL;
   int threads = 0;
   GOptionEntry entries[] = {
-    { "dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, "mnist or fashion (required)", "NAME" },
+    { "dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, N_("mnist or fashion (required)"),
+      N_("NAME") },
     { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &weights,
-      "A weights file (default: the shipped classifier-NAME.msck)", "PATH" },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
-      "Engine threads (default: one per core, or 1 when OPENBLAS_NUM_THREADS is set)", "N" },
+      N_("A weights file (default: the shipped classifier-NAME.msck)"), N_("PATH") },
+    { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text,
+      N_("Engine threads, 1 to 1024 (default: one per core, or 1 when OPENBLAS_NUM_THREADS is "
+         "set)"), N_("N") },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx =
-    g_option_context_new ("- measure a classifier's accuracy on the test split");
+    g_option_context_new (N_("- measure a classifier’s accuracy on the test split"));
   g_autoptr(GError) error = NULL;
   g_autoptr(MsDataset) test = NULL;
   g_autoptr(MsClassifier) c = NULL;
@@ -227,29 +232,27 @@ ms_cli_eval_classifier (int    argc,
   double acc, recorded;
   gint64 t0;
 
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     goto usage;
   if (argc > 1)
     {
-      ms_cli_usage_error (&error, "unexpected argument “%s”", argv[1]);
+      ms_cli_usage_error (&error, _("unexpected argument “%s”"), argv[1]);
       goto usage;
     }
-  if (!check_dataset (dataset, &canon, &error))
+  if (!check_dataset (dataset, &canon, &error)
+      || !ms_cli_int_flag ("--threads", threads_text, 1, 1024, _("number of threads"), &threads,
+                           &error))
     goto usage;
-  if (threads < 0 || threads > 1024)
-    {
-      ms_cli_usage_error (&error, "--threads must be between 1 and 1024");
-      goto usage;
-    }
   c = weights != NULL ? ms_classifier_load (weights, &error)
                       : ms_classifier_load_default (canon, &error);
   if (c == NULL)
     goto usage;
   trained_on = ms_classifier_get_dataset (c);
   if (trained_on != NULL && g_strcmp0 (ms_classifier_dataset_canonical (trained_on), canon) != 0)
-    fprintf (stderr, "modescope-cli eval-classifier: warning: these weights were trained on "
-             "“%s”, not %s\n", trained_on, canon);
+    fprintf (stderr, _("modescope-cli eval-classifier: warning: these weights were trained on "
+                       "“%s”, not %s\n"), trained_on, canon);
   test = load_split (canon, "t10k", &error);
   if (test == NULL)
     goto usage;
@@ -258,7 +261,7 @@ ms_cli_eval_classifier (int    argc,
 
   recorded = ms_classifier_get_test_accuracy (c);
   if (!isnan (recorded))
-    fprintf (stderr, "accuracy recorded in the weights file: %.4f\n", recorded);
+    fprintf (stderr, _("accuracy recorded in the weights file: %.4f\n"), recorded);
   t0 = g_get_monotonic_time ();
   acc = ms_classifier_accuracy (c, test);
   printf ("eval-classifier dataset=%s images=%u seconds=%.2f\n", canon, test->n,

@@ -5,10 +5,12 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ms-cli.h"
+#include "ms-cli-args.h"
 #include "ms-evaluate.h"
 #include "ms-source.h"
 
@@ -17,17 +19,22 @@ ms_cli_metrics (int    argc,
                 char **argv)
 {
   g_autofree char *real = NULL;
+  g_autofree char *samples_text = NULL;
+  g_autofree char *seed_text = NULL;
   int samples = 10000;
   gint64 seed = 1;
   GOptionEntry entries[] = {
     { "real", 0, 0, G_OPTION_ARG_STRING, &real,
-      "Evaluate real data: mnist, fashion, an IDX folder, or a 2-D mixture (ring8, grid25, ...)",
-      "NAME" },
-    { "samples", 0, 0, G_OPTION_ARG_INT, &samples, "How many samples (default 10000)", "N" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed for sampling 2-D mixtures (1)", "N" },
+      N_("Evaluate real data: mnist, fashion, an IDX folder, or a 2-D mixture (ring8, grid25, "
+         "...)"), N_("NAME") },
+    { "samples", 0, 0, G_OPTION_ARG_STRING, &samples_text,
+      N_("How many samples (default 10000; 10 to 1000000, at most the data set’s size)"),
+      N_("N") },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, N_("Seed for sampling 2-D mixtures (1)"),
+      N_("N") },
     { NULL }
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new ("- metrics of real data");
+  g_autoptr(GOptionContext) ctx = g_option_context_new (N_("- metrics of real data"));
   g_autoptr(GError) error = NULL;
   g_autoptr(MsDataSource) src = NULL;
   g_autoptr(MsClassifier) classifier = NULL;
@@ -36,20 +43,25 @@ ms_cli_metrics (int    argc,
   g_autofree char *line = NULL;
   MsEvaluation e;
 
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     goto usage;
+  if (argc > 1)
+    {
+      ms_cli_usage_error (&error, _("unexpected argument “%s”"), argv[1]);
+      goto usage;
+    }
   if (real == NULL)
     {
-      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--real is required");
+      ms_cli_usage_error (&error, _("--real is required (mnist, fashion, an IDX folder or a "
+                                    "2-D mixture such as ring8)"));
       goto usage;
     }
-  if (samples < 10 || samples > 1000000)
-    {
-      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--samples must be between 10 and 1000000");
-      goto usage;
-    }
+  if (!ms_cli_int_flag ("--samples", samples_text, 10, 1000000, _("number of samples"),
+                        &samples, &error)
+      || !ms_cli_setting_flag ("--seed", seed_text, MS_VALUE_SEED, &seed, &error))
+    goto usage;
   src = ms_data_source_open (real, &error);
   if (src == NULL)
     goto usage;
@@ -69,9 +81,9 @@ ms_cli_metrics (int    argc,
 
       if ((guint) samples > ds->n)
         {
-          g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--samples %d is more than the %u images of %s", samples, ds->n,
-                       src->title);
+          ms_cli_usage_error (&error, _("--samples %d is more than the %u images of %s: use "
+                                        "--samples %u or fewer"), samples, ds->n, src->title,
+                              ds->n);
           goto usage;
         }
       classifier = ms_classifier_load_default (strcmp (src->name, "fashion") == 0 ? "fashion"

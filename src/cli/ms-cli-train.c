@@ -37,6 +37,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -53,6 +54,7 @@
 #include "ms-schedule.h"
 #include "ms-session.h"
 #include "ms-session-export.h"
+#include "ms-values.h"
 
 
 /* Whether @flag was given on the command line (as --flag VALUE or --flag=VALUE), which a
@@ -89,18 +91,18 @@ check_writable (const char  *flag,
   if (path == NULL)
     return TRUE;
   if (*path == '\0')
-    return ms_cli_usage_error (error, "%s: the file name is empty", flag);
+    return ms_cli_usage_error (error, _("%s: the file name is empty"), flag);
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    return ms_cli_usage_error (error, "%s: “%s” is a directory", flag, path);
+    return ms_cli_usage_error (error, _("%s: “%s” is a directory"), flag, path);
   dir = g_path_get_dirname (path);
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
-    return ms_cli_usage_error (error, "%s: cannot write “%s”: the directory “%s” does not exist",
-                               flag, path, dir);
+    return ms_cli_usage_error (error, _("%s: cannot write “%s”: the directory “%s” does not "
+                                        "exist"), flag, path, dir);
   probe = g_build_filename (dir, ".modescope-cli-XXXXXX", NULL);
   fd = g_mkstemp (probe);
   saved_errno = errno;
   if (fd < 0)
-    return ms_cli_usage_error (error, "%s: cannot write “%s” in “%s”: %s", flag, path, dir,
+    return ms_cli_usage_error (error, _("%s: cannot write “%s” in “%s”: %s"), flag, path, dir,
                                g_strerror (saved_errno));
   g_close (fd, NULL);
   g_unlink (probe);
@@ -336,6 +338,7 @@ schedule_group (MsScheduleEntry * const *entries,
   for (guint i = 0; i < n; i++)
     {
       const MsScheduleEntry *e = entries[i];
+      MsValueSetting setting;
       g_autoptr(GPtrArray) keys = g_ptr_array_new ();
       char *what;
 
@@ -347,18 +350,28 @@ schedule_group (MsScheduleEntry * const *entries,
       if (what == NULL)
         {
           g_set_error (error, MS_SCHEDULE_ERROR, MS_SCHEDULE_ERROR_PARSE,
-                       "--schedule: unknown key “%s” at iteration %" G_GINT64_FORMAT, e->key,
-                       iter);
+                       _("--schedule: unknown key “%s” at iteration %lld"), e->key,
+                       (long long) iter);
           schedule_group_free (g);
           return FALSE;
         }
       g_ptr_array_add (g->labels, what);
+      /* The schedule's parser accepts any finite rate; the window and the flags stop at
+       * MS_VALUE_RATE_MAX, and so does a schedule */
+      if (ms_value_setting_from_key (e->key, &setting)
+          && !ms_value_check (setting, e->number, error))
+        {
+          g_prefix_error (error, _("--schedule at iteration %lld: %s: "), (long long) iter,
+                          e->key);
+          schedule_group_free (g);
+          return FALSE;
+        }
     }
   if (!ms_gan_config_validate (&s->config, error)
       || !ms_optim_config_validate (&s->opt_g, error)
       || !ms_optim_config_validate (&s->opt_d, error))
     {
-      g_prefix_error (error, "--schedule at iteration %" G_GINT64_FORMAT ": ", iter);
+      g_prefix_error (error, _("--schedule at iteration %lld: "), (long long) iter);
       schedule_group_free (g);
       return FALSE;
     }
@@ -406,9 +419,9 @@ schedule_prepare (const char       *text,
             return FALSE;
           if (iter > iters && !saving && !warned)
             {
-              fprintf (stderr, "modescope-cli train: warning: --schedule: the changes at "
-                       "iteration %" G_GINT64_FORMAT " come after --iters %" G_GINT64_FORMAT
-                       " and will not be applied\n", iter, iters);
+              fprintf (stderr, _("modescope-cli train: warning: --schedule: the changes at "
+                                 "iteration %lld come after --iters %lld and will not be "
+                                 "applied\n"), (long long) iter, (long long) iters);
               warned = TRUE;
               /* later groups are validated but never scheduled (--snapshot keeps them for
                * --resume) */
@@ -523,8 +536,8 @@ resume_overrides (const MsCliTrainArgs   *a,
   guint before = groups->len;
 
   if (given->dataset || given->arch || given->pack || given->seed || given->eval_samples)
-    return ms_cli_usage_error (error, "--resume: --dataset, --arch, --pack, --seed and "
-                               "--eval-samples are the file's and cannot change");
+    return ms_cli_usage_error (error, _("--resume: --dataset, --arch, --pack, --seed and "
+                                        "--eval-samples are the file’s and cannot change"));
   if (given->loss)
     {
       if (!ms_loss_kind_from_string (a->loss, &loss, error))
@@ -601,6 +614,8 @@ typedef struct
   guint          n_events_seen;
   gboolean       done;
   gint64         diverged_at;
+  TrainState     start;         /* the settings training started from */
+  const char    *snapshot;      /* --snapshot */
   gboolean       diverged;
   gboolean       failed;
 } Run;
@@ -616,6 +631,37 @@ metrics_line (const MsEvaluation *e,
   if (g_str_has_suffix (line, raw))
     line[strlen (line) - strlen (raw)] = '\0';
   return g_strconcat (line, ms_collapse_state_to_string (state), NULL);
+}
+
+/* What happened, where training stands and what to try: on stderr, the line a user reads */
+static void
+print_divergence (Run                  *run,
+                  const MsSessionEvent *e)
+{
+  const TrainState *s = &run->start;
+  double lr;
+  char rate[G_ASCII_DTOSTR_BUF_SIZE], lower[G_ASCII_DTOSTR_BUF_SIZE];
+
+  /* The rates in effect when it diverged: the last schedule group applied by then (the
+   * rollback may have undone it) */
+  for (guint i = 0; i < run->groups->len; i++)
+    {
+      const ScheduleGroup *g = g_ptr_array_index (run->groups, i);
+
+      if (g->iter <= e->iteration)
+        s = &g->after;
+    }
+  lr = MAX (s->opt_g.lr, s->opt_d.lr);
+  g_ascii_formatd (rate, sizeof rate, "%g", lr);
+  g_ascii_formatd (lower, sizeof lower, "%g", MAX (lr / 10.0, MS_VALUE_RATE_MIN));
+  /* e->label: "diverged at iteration N (what): rolled back to iteration M ... and paused" */
+  fprintf (stderr, _("modescope-cli train: training %s.\n"), e->label);
+  fprintf (stderr, _("modescope-cli train: the losses or weights became NaN or infinite with a "
+                     "learning rate of %s: try a smaller one, such as --lr %s (exit status "
+                     "3)\n"), rate, lower);
+  if (run->snapshot != NULL)
+    fprintf (stderr, _("modescope-cli train: --snapshot saves the state training was rolled "
+                       "back to; continue it with --resume %s --lr %s\n"), run->snapshot, lower);
 }
 
 static void
@@ -652,18 +698,17 @@ run_process (Run *run)
         run->done = TRUE;
       if (e->kind == MS_SESSION_EVENT_DIVERGED)
         {
-          fprintf (stderr, "modescope-cli train: training %s; try a smaller learning rate\n",
-                   e->label);
+          print_divergence (run, e);
           run->diverged = run->done = TRUE;
           run->diverged_at = e->iteration;
         }
       else if (e->kind == MS_SESSION_EVENT_REJECTED)
         {
-          fprintf (stderr, "modescope-cli train: a change was %s\n", e->label);
+          fprintf (stderr, _("modescope-cli train: a change was %s\n"), e->label);
           run->failed = run->done = TRUE;
         }
       else if (e->kind == MS_SESSION_EVENT_ERROR)
-        fprintf (stderr, "modescope-cli train: warning: %s\n", e->label);
+        fprintf (stderr, _("modescope-cli train: warning: %s\n"), e->label);
       for (guint i = 0; e->command_id != 0 && i < run->groups->len; i++)
         {
           ScheduleGroup *g = g_ptr_array_index (run->groups, i);
@@ -823,9 +868,9 @@ ms_cli_train (int    argc,
       run.start_iter = frame->iteration;
       if (a.iters < run.start_iter)
         {
-          ms_cli_usage_error (&error, "--iters %" G_GINT64_FORMAT " is below the %"
-                              G_GINT64_FORMAT " iterations “%s” already holds (--iters counts "
-                              "them too)", a.iters, run.start_iter, a.resume);
+          ms_cli_usage_error (&error, _("--iters %lld is below the %lld iterations “%s” already "
+                                        "holds (--iters counts them too)"),
+                              (long long) a.iters, (long long) run.start_iter, a.resume);
           goto usage;
         }
       state = (TrainState) { .config = settings.gan, .opt_g = settings.optim_g,
@@ -887,6 +932,7 @@ ms_cli_train (int    argc,
   run.groups = groups;
   run.events = events;
   run.iters = a.iters;
+  run.snapshot = a.snapshot;
   {
     /* Overrides of a resumed run apply at once, the schedule at its iterations */
     TrainState start = { .config = settings.gan, .opt_g = settings.optim_g,
@@ -896,6 +942,7 @@ ms_cli_train (int    argc,
       start = (TrainState) { .config = frame->settings.gan, .opt_g = frame->settings.optim_g,
                              .opt_d = frame->settings.optim_d };
     schedule_commands (session, groups, &start, a.iters, -1);
+    run.start = start;
   }
   run.t0 = g_get_monotonic_time ();
   g_signal_connect (session, "notify::frame", G_CALLBACK (on_frame), &run);
@@ -905,8 +952,10 @@ ms_cli_train (int    argc,
   g_main_loop_run (loop);
   g_signal_handlers_disconnect_by_func (session, on_frame, &run);
   seconds = (g_get_monotonic_time () - run.t0) / 1e6;
-  if (run.diverged || run.failed)
+  if (run.failed)
     status = MS_CLI_EXIT_FAILURE;
+  else if (run.diverged)
+    status = MS_CLI_EXIT_DIVERGED;
 
   frame = ms_session_get_frame (session);
   if (status == 0)

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,14 +16,14 @@ static int
 run_about (int    argc,
            char **argv)
 {
-  printf ("ModeScope %s: watch a GAN train and see mode collapse as it happens.\n"
-          "Copyright 2026 The ModeScope developers.  Licence: GPL-3.0-or-later.\n\n"
-          "Data shipped with ModeScope:\n"
-          "  MNIST database of handwritten digits, by Yann LeCun, Corinna Cortes and\n"
-          "  Christopher J.C. Burges.  Licence: Creative Commons Attribution-Share Alike 3.0.\n"
-          "Data used when installed:\n"
-          "  Fashion-MNIST, by Han Xiao, Kashif Rasul and Roland Vollgraf (Zalando Research).\n"
-          "  Licence: MIT.  Debian package dataset-fashion-mnist.\n", PACKAGE_VERSION);
+  printf (_("ModeScope %s: watch a GAN train and see mode collapse as it happens.\n"
+            "Copyright 2026 The ModeScope developers.  Licence: GPL-3.0-or-later.\n\n"
+            "Data shipped with ModeScope:\n"
+            "  MNIST database of handwritten digits, by Yann LeCun, Corinna Cortes and\n"
+            "  Christopher J.C. Burges.  Licence: Creative Commons Attribution-Share Alike 3.0.\n"
+            "Data used when installed:\n"
+            "  Fashion-MNIST, by Han Xiao, Kashif Rasul and Roland Vollgraf (Zalando Research).\n"
+            "  Licence: MIT.  Debian package dataset-fashion-mnist.\n"), PACKAGE_VERSION);
   return 0;
 }
 
@@ -34,21 +35,23 @@ typedef struct
 } Command;
 
 static const Command commands[] = {
-  { "train", ms_cli_train, "train a GAN without a window and report its progress" },
-  { "metrics", ms_cli_metrics, "every metric on real data (the upper reference)" },
-  { "about", run_about, "version, licence and the credits of the shipped data" },
-  { "bench", ms_cli_bench, "time training iterations of the engine (and PyTorch, if installed)" },
-  { "train-classifier", ms_cli_train_classifier, "train the classifier the collapse metrics use" },
-  { "eval-classifier", ms_cli_eval_classifier, "measure a classifier's test accuracy" },
+  { "train", ms_cli_train, N_("train a GAN without a window and report its progress") },
+  { "metrics", ms_cli_metrics, N_("every metric on real data (the upper reference)") },
+  { "about", run_about, N_("version, licence and the credits of the shipped data") },
+  { "bench", ms_cli_bench, N_("time training iterations of the engine (and PyTorch, if installed)") },
+  { "train-classifier", ms_cli_train_classifier, N_("train the classifier the collapse metrics use") },
+  { "eval-classifier", ms_cli_eval_classifier, N_("measure a classifier’s test accuracy") },
 };
 
 static void
 print_usage (FILE *out)
 {
-  fprintf (out, "Usage: modescope-cli COMMAND [OPTION…]\n\nCommands:\n");
+  fprintf (out, _("Usage: modescope-cli COMMAND [OPTION…]\n\nCommands:\n"));
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-18s %s\n", commands[i].name, commands[i].summary);
-  fprintf (out, "\nRun “modescope-cli COMMAND --help” for a command's options.\n");
+    fprintf (out, "  %-18s %s\n", commands[i].name, _(commands[i].summary));
+  fprintf (out, _("\nRun “modescope-cli COMMAND --help” for a command’s options.\n"
+                  "Exit status: 0 success, 1 a failure while running, 2 a bad flag, value or "
+                  "file (before any work starts), 3 training diverged (train).\n"));
 }
 
 int
@@ -56,6 +59,9 @@ main (int    argc,
       char **argv)
 {
   setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   /* Numbers in our key=value output must always use a decimal point. */
   setlocale (LC_NUMERIC, "C");
 
@@ -72,7 +78,7 @@ main (int    argc,
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[1], commands[i].name) == 0)
       return commands[i].run (argc - 1, argv + 1);
-  fprintf (stderr, "modescope-cli: unknown command “%s”\n\n", argv[1]);
+  fprintf (stderr, _("modescope-cli: unknown command “%s”\n\n"), argv[1]);
   print_usage (stderr);
   return MS_CLI_EXIT_USAGE;
 }

@@ -9,9 +9,11 @@
 
 G_BEGIN_DECLS
 
-/* Exit codes: 0 success, 1 a failure while running, 2 bad usage or unreadable input */
-#define MS_CLI_EXIT_FAILURE 1
-#define MS_CLI_EXIT_USAGE   2
+/* Exit codes: 0 success, 1 a failure while running, 2 bad usage or unreadable input,
+ * 3 `train` diverged (NaN/Inf; rolled back to the last good state, which --snapshot saves) */
+#define MS_CLI_EXIT_FAILURE  1
+#define MS_CLI_EXIT_USAGE    2
+#define MS_CLI_EXIT_DIVERGED 3
 
 /* Sets a G_OPTION_ERROR_BAD_VALUE error from a printf format; returns FALSE. */
 gboolean ms_cli_usage_error (GError    **error,

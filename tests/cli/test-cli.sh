@@ -42,7 +42,7 @@ expect_usage 2 "batch size" train --batch 0 --iters 1
 expect_usage 2 "unknown dataset" train --dataset /no/such/folder --iters 1
 expect_usage 2 "unknown loss" train --loss wgan --iters 1
 expect_usage 2 "needs 28x28" train --dataset ring8 --arch dcgan-paper --iters 1
-expect_usage 2 "between 10" metrics --real mnist --samples 1
+expect_usage 2 "number of samples “1” is out of range" metrics --real mnist --samples 1
 expect_usage 2 "unknown case" bench --case nope --no-torch
 
 # A short 2-D run prints progress and a final summary line
