@@ -59,7 +59,11 @@ fmt_count (guint64 v)
 typedef struct
 {
   char     *display;     /* the path in UTF-8, for messages */
-  FILE     *fp;
+  FILE     *fp;          /* NULL when reading from memory */
+  GBytes   *bytes;       /* the memory being read, or NULL */
+  const guint8 *mem;     /* (mem_len) the data of @bytes */
+  gsize     mem_len;
+  gsize     mem_pos;
   gboolean  regular;     /* a regular file: file_size is meaningful */
   guint64   file_size;
   gboolean  gz;
@@ -80,6 +84,36 @@ idx_set_read_error (IdxStream  *s,
                _("Cannot read %s: %s"), s->display, g_strerror (errsv));
 }
 
+/* Reads up to @len bytes of the file (or memory) as stored; *@n_out is 0 only at its end.
+ * Every read of the input goes through here, so files and memory share all the checks. */
+static gboolean
+idx_source_read (IdxStream  *s,
+                 guint8     *buf,
+                 gsize       len,
+                 gsize      *n_out,
+                 GError    **error)
+{
+  size_t n;
+
+  if (s->fp == NULL)
+    {
+      n = MIN (len, s->mem_len - s->mem_pos);
+      if (n > 0)
+        memcpy (buf, s->mem + s->mem_pos, n);
+      s->mem_pos += n;
+      *n_out = n;
+      return TRUE;
+    }
+  n = fread (buf, 1, len, s->fp);
+  if (n == 0 && ferror (s->fp))
+    {
+      idx_set_read_error (s, errno, error);
+      return FALSE;
+    }
+  *n_out = n;
+  return TRUE;
+}
+
 /* Makes at least @want (<= IDX_CHUNK) bytes of input available; fewer only at end of file. */
 static gboolean
 idx_fill (IdxStream  *s,
@@ -93,17 +127,12 @@ idx_fill (IdxStream  *s,
   s->zs.next_in = s->inbuf;
   while (s->zs.avail_in < want)
     {
-      size_t n = fread (s->inbuf + s->zs.avail_in, 1, IDX_CHUNK - s->zs.avail_in, s->fp);
+      gsize n;
 
+      if (!idx_source_read (s, s->inbuf + s->zs.avail_in, IDX_CHUNK - s->zs.avail_in, &n, error))
+        return FALSE;
       if (n == 0)
-        {
-          if (ferror (s->fp))
-            {
-              idx_set_read_error (s, errno, error);
-              return FALSE;
-            }
-          break;
-        }
+        break;
       s->zs.avail_in += (uInt) n;
     }
   return TRUE;
@@ -116,10 +145,14 @@ idx_close (IdxStream *s)
     inflateEnd (&s->zs);
   if (s->fp != NULL)
     fclose (s->fp);
+  g_clear_pointer (&s->bytes, g_bytes_unref);
   g_free (s->inbuf);
   g_free (s->display);
   memset (s, 0, sizeof *s);
 }
+
+static gboolean idx_start (IdxStream  *s,
+                           GError    **error);
 
 static gboolean
 idx_open (IdxStream   *s,
@@ -151,7 +184,30 @@ idx_open (IdxStream   *s,
       s->regular = S_ISREG (st.st_mode);
       s->file_size = s->regular ? (guint64) st.st_size : 0;
     }
+  return idx_start (s, error);
+}
 
+/* The same stream over bytes in memory, which count as a regular file of their size. */
+static gboolean
+idx_open_bytes (IdxStream   *s,
+                GBytes      *bytes,
+                const char  *display,
+                GError     **error)
+{
+  memset (s, 0, sizeof *s);
+  s->display = g_strdup (display);
+  s->bytes = g_bytes_ref (bytes);
+  s->mem = g_bytes_get_data (bytes, &s->mem_len);
+  s->regular = TRUE;
+  s->file_size = s->mem_len;
+  return idx_start (s, error);
+}
+
+/* Looks at the first bytes: gzip or raw */
+static gboolean
+idx_start (IdxStream  *s,
+           GError    **error)
+{
   s->inbuf = g_malloc (IDX_CHUNK);
   s->zs.next_in = s->inbuf;
   s->zs.avail_in = 0;
@@ -193,17 +249,12 @@ idx_read (IdxStream  *s,
       got = take;
       while (got < len)
         {
-          size_t n = fread (buf + got, 1, len - got, s->fp);
+          gsize n;
 
+          if (!idx_source_read (s, buf + got, len - got, &n, error))
+            return FALSE;
           if (n == 0)
-            {
-              if (ferror (s->fp))
-                {
-                  idx_set_read_error (s, errno, error);
-                  return FALSE;
-                }
-              break;
-            }
+            break;
           got += n;
         }
       s->produced += got;
@@ -549,20 +600,39 @@ digit_class_names (guint n_classes)
   return names;
 }
 
+/* One file of a pair: a path, or bytes in memory with the name messages give them */
+typedef struct
+{
+  const char *path;
+  GBytes     *bytes;
+  const char *display;
+} IdxInput;
+
+static gboolean
+idx_open_input (IdxStream      *s,
+                const IdxInput *in,
+                GError        **error)
+{
+  if (in->bytes != NULL)
+    return idx_open_bytes (s, in->bytes, in->display, error);
+  return idx_open (s, in->path, error);
+}
+
 static MsDataset *
-load_pair (const char  *images_path,
-           const char  *labels_path,
-           GError     **error)
+load_pair (const IdxInput  *images_in,
+           const IdxInput  *labels_in,
+           GError         **error)
 {
   IdxStream s;
   guint32 ldims[1];
   guint32 idims[3];
   g_autofree guint8 *labels = NULL;
   g_autofree guint8 *images = NULL;
+  g_autofree char *ldisp = NULL;
   MsDataset *ds;
 
   /* Labels first: they are small, and their count bounds the images allocation. */
-  if (!idx_open (&s, labels_path, error) || !idx_read_header (&s, 1, ldims, error))
+  if (!idx_open_input (&s, labels_in, error) || !idx_read_header (&s, 1, ldims, error))
     {
       idx_close (&s);
       return NULL;
@@ -588,9 +658,10 @@ load_pair (const char  *images_path,
           return NULL;
         }
     }
+  ldisp = g_strdup (s.display);
   idx_close (&s);
 
-  if (!idx_open (&s, images_path, error) || !idx_read_header (&s, 3, idims, error))
+  if (!idx_open_input (&s, images_in, error) || !idx_read_header (&s, 3, idims, error))
     {
       idx_close (&s);
       return NULL;
@@ -599,7 +670,6 @@ load_pair (const char  *images_path,
     {
       g_autofree char *ni = fmt_count (idims[0]);
       g_autofree char *nl = fmt_count (ldims[0]);
-      g_autofree char *ldisp = g_filename_display_name (labels_path);
 
       g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_MISMATCH,
                    _("%s has %s images but %s has %s labels; the two files must come from the "
@@ -635,11 +705,35 @@ ms_dataset_load_idx_pair (const char  *images_path,
   g_return_val_if_fail (labels_path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  ds = load_pair (images_path, labels_path, error);
+  ds = load_pair (&(IdxInput) { .path = images_path }, &(IdxInput) { .path = labels_path },
+                  error);
   if (ds == NULL)
     return NULL;
   dir = g_path_get_dirname (images_path);
   ds->name = g_path_get_basename (dir);
+  return ds;
+}
+
+MsDataset *
+ms_dataset_load_idx_bytes (const char  *name,
+                           GBytes      *images,
+                           const char  *images_display,
+                           GBytes      *labels,
+                           const char  *labels_display,
+                           GError     **error)
+{
+  MsDataset *ds;
+
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (images != NULL && images_display != NULL, NULL);
+  g_return_val_if_fail (labels != NULL && labels_display != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  ds = load_pair (&(IdxInput) { .bytes = images, .display = images_display },
+                  &(IdxInput) { .bytes = labels, .display = labels_display }, error);
+  if (ds == NULL)
+    return NULL;
+  ds->name = g_strdup (name);
   return ds;
 }
 
@@ -716,7 +810,7 @@ ms_dataset_load_folder (const char  *dir,
       return NULL;
     }
 
-  ds = load_pair (images, labels, error);
+  ds = load_pair (&(IdxInput) { .path = images }, &(IdxInput) { .path = labels }, error);
   if (ds == NULL)
     return NULL;
   ds->name = g_path_get_basename (dir);
@@ -890,7 +984,7 @@ ms_dataset_load_mnist (const char  *split,
     g_autofree char *ip = g_build_filename (dir, images, NULL);
     g_autofree char *lp = g_build_filename (dir, labels, NULL);
 
-    ds = load_pair (ip, lp, error);
+    ds = load_pair (&(IdxInput) { .path = ip }, &(IdxInput) { .path = lp }, error);
   }
   if (ds == NULL)
     return NULL;

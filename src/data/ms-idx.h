@@ -76,6 +76,18 @@ MsDataset  *ms_dataset_load_idx_pair       (const char  *images_path,
                                             const char  *labels_path,
                                             GError     **error);
 
+/* The same reader over files already in memory (raw IDX or gzip, as on disk), with every
+ * check of the path loader: a header is checked against the bytes present before anything is
+ * allocated.  @images_display and @labels_display name the files in messages; @name becomes
+ * the dataset's name.  Keeps no reference to the bytes.  Returns (transfer full) a dataset,
+ * or NULL with @error set. */
+MsDataset  *ms_dataset_load_idx_bytes      (const char  *name,
+                                            GBytes      *images,
+                                            const char  *images_display,
+                                            GBytes      *labels,
+                                            const char  *labels_display,
+                                            GError     **error);
+
 /* Finds "<split>-images-idx3-ubyte" and "<split>-labels-idx1-ubyte" in @dir, with or without
  * ".gz" (and the "<split>-images.idx3-ubyte" spelling some mirrors use), and loads them.
  * @split is "train" or "t10k" ("test" is taken as "t10k").  Returns (transfer full) a dataset, or NULL with @error set. */

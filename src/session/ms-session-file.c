@@ -26,6 +26,7 @@
 #include <glib/gi18n.h>
 
 #include "ms-checkpoint.h"
+#include "ms-session-file.h"
 #include "ms-session-private.h"
 
 #define FORMAT_NAME "modescope-session"
@@ -960,14 +961,15 @@ read_file (MsCheckpoint  *ck,
   return l->notes != NULL;
 }
 
+/* Everything after the container's own checks, shared by files and bytes.  @display names
+ * the file in messages and in the "continued from" event. */
 static MsSession *
-new_from_file (const char  *path,
-               gboolean     headless,
-               GError     **error)
+new_from_checkpoint (MsCheckpoint  *ck,
+                     const char    *display,
+                     gboolean       headless,
+                     GError       **error)
 {
-  g_autoptr(MsCheckpoint) ck = NULL;
   g_autoptr(GBytes) state = NULL;
-  g_autofree char *display = NULL;
   Loaded l;
   Trainer *t;
   MsSession *self;
@@ -976,12 +978,8 @@ new_from_file (const char  *path,
   GHashTableIter iter;
   gpointer key, value;
 
-  g_return_val_if_fail (path != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
   memset (&l, 0, sizeof l);
-  ck = ms_checkpoint_load (path, error);
-  if (ck == NULL || !read_file (ck, &l, error))
+  if (!read_file (ck, &l, error))
     goto fail;
   p = ms_checkpoint_lookup (ck, "state", MS_CHECKPOINT_TYPE_BLOB, &len, error);
   if (p == NULL)
@@ -1035,7 +1033,6 @@ new_from_file (const char  *path,
   for (guint i = 0; i < l.snapshots->len; i++)
     g_ptr_array_add (t->snapshots, _ms_snapshot_copy (g_ptr_array_index (l.snapshots, i)));
   _ms_trainer_take_last_good (t);
-  display = g_filename_display_name (path);
   g_ptr_array_add (t->events,
                    _ms_session_event_new (t->iteration, MS_SESSION_EVENT_RESTORE, 0,
                                           g_strdup_printf (_("continued from “%s” at iteration "
@@ -1064,8 +1061,45 @@ new_from_file (const char  *path,
 
 fail:
   loaded_clear (&l);
-  prefix_path (error, path, FALSE);
   return NULL;
+}
+
+static MsSession *
+new_from_file (const char  *path,
+               gboolean     headless,
+               GError     **error)
+{
+  g_autoptr(MsCheckpoint) ck = NULL;
+  g_autofree char *display = g_filename_display_name (path);
+  MsSession *self = NULL;
+
+  ck = ms_checkpoint_load (path, error);
+  if (ck != NULL)
+    self = new_from_checkpoint (ck, display, headless, error);
+  if (self == NULL)
+    prefix_path (error, path, FALSE);
+  return self;
+}
+
+MsSession *
+ms_session_new_from_bytes (GBytes      *bytes,
+                           const char  *display,
+                           gboolean     headless,
+                           GError     **error)
+{
+  g_autoptr(MsCheckpoint) ck = NULL;
+  MsSession *self = NULL;
+
+  g_return_val_if_fail (bytes != NULL, NULL);
+  g_return_val_if_fail (display != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  ck = ms_checkpoint_load_bytes (bytes, error);
+  if (ck != NULL)
+    self = new_from_checkpoint (ck, display, headless, error);
+  if (self == NULL)
+    g_prefix_error (error, _("Cannot open the session file “%s”: "), display);
+  return self;
 }
 
 MsSession *
