@@ -308,10 +308,16 @@ idx_read (IdxStream  *s,
         }
       else if (ret != Z_OK && ret != Z_BUF_ERROR)
         {
-          g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
-                       _("%s: the compressed data is corrupt (%s); "
-                         "the file is damaged: download or copy it again"),
-                       s->display, s->zs.msg != NULL ? s->zs.msg : "invalid data");
+          if (s->zs.msg != NULL)
+            /* the second %s is zlib's own description, in English */
+            g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
+                         _("%s: the compressed data is corrupt (%s); "
+                           "the file is damaged: download or copy it again"),
+                         s->display, s->zs.msg);
+          else
+            g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
+                         _("%s: the compressed data is corrupt; "
+                           "the file is damaged: download or copy it again"), s->display);
           return FALSE;
         }
       /* Z_OK, Z_BUF_ERROR: more input is needed, which the top of the loop provides. */
@@ -321,29 +327,100 @@ idx_read (IdxStream  *s,
   return TRUE;
 }
 
-static const char *
-idx_incomplete_hint (IdxStream *s)
-{
-  return s->gz ? "the compressed data stops early, so the file is incomplete: "
-                 "download or copy it again"
-               : "the file is incomplete: download or copy it again";
-}
-
 /* ---------------------------------------------------------------------------------------- */
 /* Header and body                                                                          */
 
-static const char *
-idx_type_name (guint8 t)
+/* Each message is one whole sentence for translators: what was read (images or labels) and
+ * whether the file is compressed choose the sentence, never words glued into it. */
+
+static void
+idx_set_truncated (IdxStream  *s,
+                   guint64     have,
+                   guint64     want,
+                   gboolean    labels,
+                   GError    **error)
 {
-  switch (t)
+  g_autofree char *h = fmt_count (have);
+  g_autofree char *w = fmt_count (want);
+
+  g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_TRUNCATED,
+               labels ? (s->gz ? _("%s: the file ends after %s of %s labels; the compressed "
+                                   "data stops early, so the file is incomplete: download or "
+                                   "copy it again")
+                               : _("%s: the file ends after %s of %s labels; the file is "
+                                   "incomplete: download or copy it again"))
+                      : (s->gz ? _("%s: the file ends after %s of %s image bytes; the "
+                                   "compressed data stops early, so the file is incomplete: "
+                                   "download or copy it again")
+                               : _("%s: the file ends after %s of %s image bytes; the file is "
+                                   "incomplete: download or copy it again")),
+               s->display, h, w);
+}
+
+static void
+idx_set_trailing (IdxStream  *s,
+                  guint64     extra,
+                  gboolean    more_than,
+                  guint64     want,
+                  gboolean    labels,
+                  GError    **error)
+{
+  g_autofree char *e = fmt_count (extra);
+  g_autofree char *w = fmt_count (want);
+
+  g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
+               labels ? (more_than ? _("%s: more than %s bytes of unexpected data follow the "
+                                       "%s labels that the header announces; the file is "
+                                       "damaged or is not an IDX file")
+                                   : _("%s: %s bytes of unexpected data follow the %s labels "
+                                       "that the header announces; the file is damaged or is "
+                                       "not an IDX file"))
+                      : (more_than ? _("%s: more than %s bytes of unexpected data follow the "
+                                       "%s image bytes that the header announces; the file is "
+                                       "damaged or is not an IDX file")
+                                   : _("%s: %s bytes of unexpected data follow the %s image "
+                                       "bytes that the header announces; the file is damaged "
+                                       "or is not an IDX file")),
+               s->display, e, w);
+}
+
+static void
+idx_set_bad_type (IdxStream  *s,
+                  guint8      type,
+                  GError    **error)
+{
+  switch (type)
     {
-    case 0x08: return "unsigned byte";
-    case 0x09: return "signed byte";
-    case 0x0b: return "16-bit integer";
-    case 0x0c: return "32-bit integer";
-    case 0x0d: return "float";
-    case 0x0e: return "double";
-    default:   return NULL;
+    case 0x09:
+      g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
+                   _("%s stores signed-byte values (IDX type 0x09); ModeScope reads only "
+                     "unsigned-byte IDX files (type 0x08), like MNIST's"), s->display);
+      break;
+    case 0x0b:
+      g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
+                   _("%s stores 16-bit integers (IDX type 0x0B); ModeScope reads only "
+                     "unsigned-byte IDX files (type 0x08), like MNIST's"), s->display);
+      break;
+    case 0x0c:
+      g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
+                   _("%s stores 32-bit integers (IDX type 0x0C); ModeScope reads only "
+                     "unsigned-byte IDX files (type 0x08), like MNIST's"), s->display);
+      break;
+    case 0x0d:
+      g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
+                   _("%s stores floats (IDX type 0x0D); ModeScope reads only unsigned-byte "
+                     "IDX files (type 0x08), like MNIST's"), s->display);
+      break;
+    case 0x0e:
+      g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
+                   _("%s stores doubles (IDX type 0x0E); ModeScope reads only unsigned-byte "
+                     "IDX files (type 0x08), like MNIST's"), s->display);
+      break;
+    default:
+      g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
+                   _("%s has an unknown IDX data type 0x%02X; it is damaged or not an IDX "
+                     "file"), s->display, type);
+      break;
     }
 }
 
@@ -361,7 +438,7 @@ idx_read_header (IdxStream  *s,
                  guint32    *dims,
                  GError    **error)
 {
-  const char *kind = ndims == 3 ? "images" : "labels";
+  gboolean labels = ndims == 1;
   guint header_len = 4 + 4 * ndims;
   guint8 head[4 + 4 * 3];
   gsize got;
@@ -378,52 +455,60 @@ idx_read_header (IdxStream  *s,
     }
   if (got >= 2 && (head[0] != 0 || head[1] != 0))
     {
-      const char *hint = "";
-
       if (head[0] == 'P' && head[1] == 'K')
-        hint = " It looks like a ZIP archive: extract it first.";
-      g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
-                   "%s is not an IDX file: it starts with %02X %02X, where an IDX %s file "
-                   "starts with 00 00 08 %02X.%s",
-                   s->display, head[0], head[1], kind, ndims, hint);
+        g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
+                     _("%s is a ZIP archive, not an IDX file: extract it first"), s->display);
+      else if (labels)
+        g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
+                     _("%s is not an IDX file: it starts with %02X %02X, where an IDX labels "
+                       "file starts with 00 00 08 01"), s->display, head[0], head[1]);
+      else
+        g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
+                     _("%s is not an IDX file: it starts with %02X %02X, where an IDX images "
+                       "file starts with 00 00 08 03"), s->display, head[0], head[1]);
       return FALSE;
     }
   if (got >= 3 && head[2] != IDX_TYPE_UBYTE)
     {
-      const char *tname = idx_type_name (head[2]);
-
-      if (tname != NULL)
-        g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
-                     _("%s stores %s values (IDX type 0x%02X); ModeScope reads only "
-                       "unsigned-byte IDX files (type 0x08), like MNIST's"),
-                     s->display, tname, head[2]);
-      else
-        g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
-                     _("%s has an unknown IDX data type 0x%02X; it is damaged or not an IDX "
-                       "file"), s->display, head[2]);
+      idx_set_bad_type (s, head[2], error);
       return FALSE;
     }
   if (got >= 4 && head[3] != ndims)
     {
-      if (head[3] == 3 && ndims == 1)
+      if (head[3] == 3 && labels)
         g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_MISMATCH,
                      _("%s holds images (3 dimensions) where a labels file was expected: "
                        "are the images and labels files swapped?"), s->display);
-      else if (head[3] == 1 && ndims == 3)
+      else if (head[3] == 1 && !labels)
         g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_MISMATCH,
                      _("%s holds labels (1 dimension) where an images file was expected: "
                        "are the images and labels files swapped?"), s->display);
+      else if (labels)
+        g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
+                     ngettext ("%s has %u dimension; an IDX labels file has 1",
+                               "%s has %u dimensions; an IDX labels file has 1", head[3]),
+                     s->display, head[3]);
       else
         g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
-                     "%s has %u dimensions; an IDX %s file has %u",
-                     s->display, head[3], kind, ndims);
+                     ngettext ("%s has %u dimension; an IDX images file has 3",
+                               "%s has %u dimensions; an IDX images file has 3", head[3]),
+                     s->display, head[3]);
       return FALSE;
     }
   if (got < header_len)
     {
-      g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_TRUNCATED,
-                   "%s: file ends after %" G_GSIZE_FORMAT " bytes, inside the %u-byte IDX "
-                   "header; %s", s->display, got, header_len, idx_incomplete_hint (s));
+      g_autofree char *n = fmt_count (got);
+
+      if (s->gz)
+        g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_TRUNCATED,
+                     _("%s: the file ends after %s bytes, inside the %u-byte IDX header; the "
+                       "compressed data stops early, so the file is incomplete: download or "
+                       "copy it again"), s->display, n, header_len);
+      else
+        g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_TRUNCATED,
+                     _("%s: the file ends after %s bytes, inside the %u-byte IDX header; the "
+                       "file is incomplete: download or copy it again"),
+                     s->display, n, header_len);
       return FALSE;
     }
 
@@ -433,7 +518,9 @@ idx_read_header (IdxStream  *s,
   if (dims[0] == 0)
     {
       g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
-                   "%s announces 0 %s; there is nothing to load", s->display, kind);
+                   labels ? _("%s announces 0 labels; there is nothing to load")
+                          : _("%s announces 0 images; there is nothing to load"),
+                   s->display);
       return FALSE;
     }
   if (dims[0] > MS_IDX_MAX_COUNT)
@@ -442,8 +529,11 @@ idx_read_header (IdxStream  *s,
       g_autofree char *max = fmt_count (MS_IDX_MAX_COUNT);
 
       g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_TOO_LARGE,
-                   "%s announces %s %s; ModeScope accepts at most %s (the header is damaged, "
-                   "or this is not an IDX file)", s->display, count, kind, max);
+                   labels ? _("%s announces %s labels; ModeScope accepts at most %s (the header "
+                              "is damaged, or this is not an IDX file)")
+                          : _("%s announces %s images; ModeScope accepts at most %s (the header "
+                              "is damaged, or this is not an IDX file)"),
+                   s->display, count, max);
       return FALSE;
     }
   if (ndims == 3)
@@ -456,8 +546,8 @@ idx_read_header (IdxStream  *s,
           g_autofree char *cols = fmt_count (dims[2]);
 
           g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_TOO_LARGE,
-                       "%s announces images of %s x %s pixels; ModeScope accepts 1 to %u "
-                       "pixels a side (the header is damaged, or this is not an IDX file)",
+                       _("%s announces images of %s x %s pixels; ModeScope accepts 1 to %u "
+                         "pixels a side (the header is damaged, or this is not an IDX file)"),
                        s->display, rows, cols, MS_IDX_MAX_SIDE);
           return FALSE;
         }
@@ -468,8 +558,8 @@ idx_read_header (IdxStream  *s,
           g_autofree char *total = fmt_count (bytes);
 
           g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_TOO_LARGE,
-                       "%s announces %s images of %u x %u pixels (%s bytes); ModeScope loads "
-                       "at most %u MiB of images: use a smaller file",
+                       _("%s announces %s images of %u x %u pixels (%s bytes); ModeScope "
+                         "loads at most %u MiB of images: use a smaller file"),
                        s->display, count, dims[1], dims[2], total,
                        (guint) (MS_IDX_MAX_BYTES >> 20));
           return FALSE;
@@ -479,11 +569,11 @@ idx_read_header (IdxStream  *s,
 }
 
 /* Reads the @nbytes of data that a checked header announced, then makes sure nothing
- * follows.  @unit names what is counted in messages ("image bytes", "labels"). */
+ * follows.  @labels: the data counted are labels, else image bytes (for messages). */
 static guint8 *
 idx_read_body (IdxStream   *s,
                guint64      nbytes,
-               const char  *unit,
+               gboolean     labels,
                GError     **error)
 {
   guint64 header_len = s->produced;
@@ -502,23 +592,12 @@ idx_read_body (IdxStream   *s,
 
       if (have < nbytes)
         {
-          g_autofree char *h = fmt_count (have);
-          g_autofree char *w = fmt_count (nbytes);
-
-          g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_TRUNCATED,
-                       "%s: file ends after %s of %s %s; %s",
-                       s->display, h, w, unit, idx_incomplete_hint (s));
+          idx_set_truncated (s, have, nbytes, labels, error);
           return NULL;
         }
       if (have > nbytes)
         {
-          g_autofree char *e = fmt_count (have - nbytes);
-          g_autofree char *w = fmt_count (nbytes);
-
-          g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
-                       "%s: %s bytes of unexpected data follow the %s %s that the header "
-                       "announces; the file is damaged or is not an IDX file",
-                       s->display, e, w, unit);
+          idx_set_trailing (s, have - nbytes, FALSE, nbytes, labels, error);
           return NULL;
         }
       buf = g_malloc (nbytes);
@@ -548,12 +627,7 @@ idx_read_body (IdxStream   *s,
 
   if (got < nbytes)
     {
-      g_autofree char *h = fmt_count (got);
-      g_autofree char *w = fmt_count (nbytes);
-
-      g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_TRUNCATED,
-                   "%s: file ends after %s of %s %s; %s",
-                   s->display, h, w, unit, idx_incomplete_hint (s));
+      idx_set_truncated (s, got, nbytes, labels, error);
       return NULL;
     }
 
@@ -568,13 +642,7 @@ idx_read_body (IdxStream   *s,
 
   if (extra > 0)
     {
-      g_autofree char *e = fmt_count (extra);
-      g_autofree char *w = fmt_count (nbytes);
-
-      g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
-                   "%s: %s%s bytes of unexpected data follow the %s %s that the header "
-                   "announces; the file is damaged or is not an IDX file",
-                   s->display, extra > IDX_MAX_TRAILING ? "more than " : "", e, w, unit);
+      idx_set_trailing (s, extra, extra > IDX_MAX_TRAILING, nbytes, labels, error);
       return NULL;
     }
   if (s->cut_short)
@@ -637,7 +705,7 @@ load_pair (const IdxInput  *images_in,
       idx_close (&s);
       return NULL;
     }
-  labels = idx_read_body (&s, ldims[0], "labels", error);
+  labels = idx_read_body (&s, ldims[0], TRUE, error);
   if (labels == NULL)
     {
       idx_close (&s);
@@ -677,7 +745,7 @@ load_pair (const IdxInput  *images_in,
       idx_close (&s);
       return NULL;
     }
-  images = idx_read_body (&s, (guint64) idims[0] * idims[1] * idims[2], "image bytes", error);
+  images = idx_read_body (&s, (guint64) idims[0] * idims[1] * idims[2], FALSE, error);
   idx_close (&s);
   if (images == NULL)
     return NULL;
@@ -801,12 +869,15 @@ ms_dataset_load_folder (const char  *dir,
   labels = find_idx_file (dir, split, "labels");
   if (images == NULL || labels == NULL)
     {
-      const char *kind = images == NULL ? "images" : "labels";
-      const char *ext = images == NULL ? "idx3" : "idx1";
+      /* e.g. "train-images-idx3-ubyte": a file name, not words to translate */
+      g_autofree char *expected = images == NULL
+                                  ? g_strdup_printf ("%s-images-idx3-ubyte", split)
+                                  : g_strdup_printf ("%s-labels-idx1-ubyte", split);
 
       g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_NOT_FOUND,
-                   _("No %s %s file in %s: expected %s-%s-%s-ubyte or %s-%s-%s-ubyte.gz"),
-                   split, kind, disp, split, kind, ext, split, kind, ext);
+                   images == NULL ? _("No images file in %s: expected %s or %s.gz")
+                                  : _("No labels file in %s: expected %s or %s.gz"),
+                   disp, expected, expected);
       return NULL;
     }
 
@@ -897,7 +968,7 @@ verify_sha256 (const char  *dir,
   if (expected == NULL)
     {
       g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CHECKSUM,
-                   "%s has no checksum for %s; reinstall ModeScope to restore its MNIST copy",
+                   _("%s has no checksum for %s; reinstall ModeScope to restore its MNIST copy"),
                    sums_disp, name);
       return FALSE;
     }
@@ -907,8 +978,8 @@ verify_sha256 (const char  *dir,
   if (!g_str_equal (actual, expected))
     {
       g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CHECKSUM,
-                   "%s is damaged: its SHA-256 is %s but %s lists %s; reinstall ModeScope "
-                   "to restore its MNIST copy, or open an IDX folder instead",
+                   _("%s is damaged: its SHA-256 is %s but %s lists %s; reinstall ModeScope "
+                     "to restore its MNIST copy, or open an IDX folder instead"),
                    disp, actual, sums_disp, expected);
       return FALSE;
     }
@@ -961,8 +1032,9 @@ ms_dataset_load_mnist (const char  *split,
           g_string_append_printf (where, "%s%s", i > 0 ? ", " : "", d);
         }
       g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_NOT_FOUND,
-                   "The MNIST copy that ships with ModeScope was not found (looked for %s in "
-                   "%s); reinstall ModeScope, or open an IDX folder instead", images, where->str);
+                   _("The MNIST copy that ships with ModeScope was not found (looked for %s in "
+                     "%s); reinstall ModeScope, or open an IDX folder instead"),
+                   images, where->str);
       return NULL;
     }
 
@@ -972,7 +1044,7 @@ ms_dataset_load_mnist (const char  *split,
       g_set_error (error, MS_DATA_ERROR,
                    g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
                      ? MS_DATA_ERROR_NOT_FOUND : MS_DATA_ERROR_IO,
-                   "Cannot check the MNIST files: %s; reinstall ModeScope to restore them",
+                   _("Cannot check the MNIST files: %s; reinstall ModeScope to restore them"),
                    local->message);
       return NULL;
     }
@@ -1049,8 +1121,8 @@ ms_dataset_load_fashion_mnist (const char  *split,
       if (ds == NULL)
         {
           g_set_error_literal (error, MS_DATA_ERROR, MS_DATA_ERROR_NOT_FOUND,
-                               "Fashion-MNIST is not installed: apt install "
-                               "dataset-fashion-mnist, or open an IDX folder");
+                               _("Fashion-MNIST is not installed: apt install "
+                                 "dataset-fashion-mnist, or open an IDX folder"));
           return NULL;
         }
     }

@@ -12,6 +12,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "ms-gan.h"
 #include "ms-optim.h"
 #include "ms-schedule.h"
@@ -27,33 +29,46 @@ typedef enum
   KEY_BOOL,
 } KeyType;
 
+/* What a value must be: each rule has its own whole sentence in value_error() */
+typedef enum
+{
+  RULE_NONE,
+  RULE_POSITIVE,          /* > 0 */
+  RULE_NON_NEGATIVE,      /* >= 0 */
+  RULE_UNIT,              /* >= 0 and < 1 */
+  RULE_CLOSED,            /* min to max */
+  RULE_ABOVE_AT_MOST,     /* > min and <= max */
+  RULE_WHOLE,             /* a whole number, min to max */
+  RULE_TRUE_FALSE,
+  RULE_ON_OFF,
+} Rule;
+
 static const struct
 {
   const char *name;
   KeyType     type;
   double      min, max;
   gboolean    min_open, max_open;   /* min < v, v < max instead of <= */
-  const char *rule;                 /* "value of KEY must be RULE" */
+  Rule        rule;
 } keys[] = {
-  { "optimizer", KEY_OPTIM, 0, 0, FALSE, FALSE, NULL },
-  { "optimizer-g", KEY_OPTIM, 0, 0, FALSE, FALSE, NULL },
-  { "optimizer-d", KEY_OPTIM, 0, 0, FALSE, FALSE, NULL },
-  { "lr", KEY_REAL, 0, INFINITY, TRUE, TRUE, "a finite number > 0" },
-  { "lr-g", KEY_REAL, 0, INFINITY, TRUE, TRUE, "a finite number > 0" },
-  { "lr-d", KEY_REAL, 0, INFINITY, TRUE, TRUE, "a finite number > 0" },
-  { "momentum", KEY_REAL, 0, INFINITY, FALSE, TRUE, "a finite number >= 0" },
-  { "beta1", KEY_REAL, 0, 1, FALSE, TRUE, "a finite number >= 0 and < 1" },
-  { "beta2", KEY_REAL, 0, 1, FALSE, TRUE, "a finite number >= 0 and < 1" },
-  { "loss", KEY_LOSS, 0, 0, FALSE, FALSE, NULL },
-  { "n-critic", KEY_INT, 1, 100, FALSE, FALSE, "a whole number from 1 to 100" },
-  { "gp-lambda", KEY_REAL, 0, 1000, FALSE, FALSE, "a finite number from 0 to 1000" },
-  { "clip", KEY_REAL, 0, 10, TRUE, FALSE, "a finite number > 0 and <= 10" },
-  { "unroll", KEY_INT, 0, MS_GAN_MAX_UNROLL, FALSE, FALSE, "a whole number from 0 to 10" },
-  { "first-order-unroll", KEY_BOOL, 0, 1, FALSE, FALSE, "true or false" },
-  { "batch", KEY_INT, 1, 4096, FALSE, FALSE, "a whole number from 1 to 4096" },
-  { "veegan", KEY_BOOL, 0, 1, FALSE, FALSE, "on or off" },
-  { "adagan-rounds", KEY_INT, 0, MS_GAN_MAX_ADAGAN_ROUNDS, FALSE, FALSE,
-    "a whole number from 0 to 10" },
+  { "optimizer", KEY_OPTIM, 0, 0, FALSE, FALSE, RULE_NONE },
+  { "optimizer-g", KEY_OPTIM, 0, 0, FALSE, FALSE, RULE_NONE },
+  { "optimizer-d", KEY_OPTIM, 0, 0, FALSE, FALSE, RULE_NONE },
+  { "lr", KEY_REAL, 0, INFINITY, TRUE, TRUE, RULE_POSITIVE },
+  { "lr-g", KEY_REAL, 0, INFINITY, TRUE, TRUE, RULE_POSITIVE },
+  { "lr-d", KEY_REAL, 0, INFINITY, TRUE, TRUE, RULE_POSITIVE },
+  { "momentum", KEY_REAL, 0, INFINITY, FALSE, TRUE, RULE_NON_NEGATIVE },
+  { "beta1", KEY_REAL, 0, 1, FALSE, TRUE, RULE_UNIT },
+  { "beta2", KEY_REAL, 0, 1, FALSE, TRUE, RULE_UNIT },
+  { "loss", KEY_LOSS, 0, 0, FALSE, FALSE, RULE_NONE },
+  { "n-critic", KEY_INT, 1, 100, FALSE, FALSE, RULE_WHOLE },
+  { "gp-lambda", KEY_REAL, 0, 1000, FALSE, FALSE, RULE_CLOSED },
+  { "clip", KEY_REAL, 0, 10, TRUE, FALSE, RULE_ABOVE_AT_MOST },
+  { "unroll", KEY_INT, 0, MS_GAN_MAX_UNROLL, FALSE, FALSE, RULE_WHOLE },
+  { "first-order-unroll", KEY_BOOL, 0, 1, FALSE, FALSE, RULE_TRUE_FALSE },
+  { "batch", KEY_INT, 1, 4096, FALSE, FALSE, RULE_WHOLE },
+  { "veegan", KEY_BOOL, 0, 1, FALSE, FALSE, RULE_ON_OFF },
+  { "adagan-rounds", KEY_INT, 0, MS_GAN_MAX_ADAGAN_ROUNDS, FALSE, FALSE, RULE_WHOLE },
 };
 
 #define QUOTE_MAX_CHARS 40
@@ -109,9 +124,56 @@ entry_error (GError    **error,
   va_start (args, format);
   what = g_strdup_vprintf (format, args);
   va_end (args);
+  /* TRANSLATORS: the last %s is one of the schedule's problems, a whole clause of its own */
   g_set_error (error, MS_SCHEDULE_ERROR, MS_SCHEDULE_ERROR_PARSE,
-               "schedule entry %d (“%s”): %s", index, shown, what);
+               _("schedule entry %d (“%s”): %s"), index, shown, what);
   return FALSE;
+}
+
+/* @shown: the value as quote_text() shows it */
+static gboolean
+value_error (GError    **error,
+             int         index,
+             const char *entry,
+             int         k,
+             const char *shown)
+{
+  const char *key = keys[k].name;
+
+  switch (keys[k].rule)
+    {
+    case RULE_POSITIVE:
+      return entry_error (error, index, entry,
+                          _("value of %s must be a finite number > 0, not “%s”"), key, shown);
+    case RULE_NON_NEGATIVE:
+      return entry_error (error, index, entry,
+                          _("value of %s must be a finite number >= 0, not “%s”"), key, shown);
+    case RULE_UNIT:
+      return entry_error (error, index, entry,
+                          _("value of %s must be a finite number >= 0 and < 1, not “%s”"),
+                          key, shown);
+    case RULE_CLOSED:
+      return entry_error (error, index, entry,
+                          _("value of %s must be a finite number from %g to %g, not “%s”"),
+                          key, keys[k].min, keys[k].max, shown);
+    case RULE_ABOVE_AT_MOST:
+      return entry_error (error, index, entry,
+                          _("value of %s must be a finite number > %g and <= %g, not “%s”"),
+                          key, keys[k].min, keys[k].max, shown);
+    case RULE_WHOLE:
+      return entry_error (error, index, entry,
+                          _("value of %s must be a whole number from %d to %d, not “%s”"),
+                          key, (int) keys[k].min, (int) keys[k].max, shown);
+    case RULE_TRUE_FALSE:
+      return entry_error (error, index, entry,
+                          _("value of %s must be true or false, not “%s”"), key, shown);
+    case RULE_ON_OFF:
+      return entry_error (error, index, entry,
+                          _("value of %s must be on or off, not “%s”"), key, shown);
+    case RULE_NONE:
+    default:
+      g_assert_not_reached ();
+    }
 }
 
 /* Decimal digits only, value <= @max; FALSE when not a whole number, *too_big when it is one
@@ -163,8 +225,8 @@ parse_value (int          index,
 
         if (!ms_optim_kind_from_string (value, &kind, NULL))
           return entry_error (error, index, entry,
-                              "unknown optimizer “%s” (sgd, momentum, nesterov, rmsprop or adam)",
-                              shown);
+                              _("unknown optimizer “%s” (sgd, momentum, nesterov, rmsprop or "
+                                "adam)"), shown);
         *number = kind;
         return TRUE;
       }
@@ -174,7 +236,8 @@ parse_value (int          index,
 
         if (!ms_loss_kind_from_string (value, &kind, NULL))
           return entry_error (error, index, entry,
-                              "unknown loss “%s” (nsgan, minimax, wgan-clip or wgan-gp)", shown);
+                              _("unknown loss “%s” (nsgan, minimax, wgan-clip or wgan-gp)"),
+                              shown);
         *number = kind;
         return TRUE;
       }
@@ -185,8 +248,7 @@ parse_value (int          index,
                || g_ascii_strcasecmp (value, "off") == 0)
         *number = 0;
       else
-        return entry_error (error, index, entry, "value of %s must be %s, not “%s”",
-                            keys[k].name, keys[k].rule, shown);
+        return value_error (error, index, entry, k, shown);
       return TRUE;
     case KEY_INT:
       {
@@ -195,8 +257,7 @@ parse_value (int          index,
 
         if (!parse_whole (value, (gint64) keys[k].max, &v, &too_big) || too_big
             || v < (gint64) keys[k].min)
-          return entry_error (error, index, entry, "value of %s must be %s, not “%s”",
-                              keys[k].name, keys[k].rule, shown);
+          return value_error (error, index, entry, k, shown);
         *number = (double) v;
         return TRUE;
       }
@@ -208,8 +269,7 @@ parse_value (int          index,
         if (end == value || *end != '\0' || !isfinite (v)
             || (keys[k].min_open ? !(v > keys[k].min) : !(v >= keys[k].min))
             || (keys[k].max_open ? !(v < keys[k].max) : !(v <= keys[k].max)))
-          return entry_error (error, index, entry, "value of %s must be %s, not “%s”",
-                              keys[k].name, keys[k].rule, shown);
+          return value_error (error, index, entry, k, shown);
         *number = v;
         return TRUE;
       }
@@ -234,31 +294,31 @@ parse_entry (int          index,
   gboolean seen[G_N_ELEMENTS (keys)] = { FALSE, };
 
   if (colon == NULL)
-    return entry_error (error, index, shown_entry, "expected ITER:key=value[,key=value...]");
+    return entry_error (error, index, shown_entry, _("expected ITER:key=value[,key=value...]"));
   *colon = '\0';
   iter_text = g_strstrip (entry);
   if (*iter_text == '\0')
-    return entry_error (error, index, shown_entry, "the iteration before “:” is missing");
+    return entry_error (error, index, shown_entry, _("the iteration before “:” is missing"));
   if (iter_text[0] == '-' && parse_whole (iter_text + 1, G_MAXINT64, &iteration, &too_big))
     {
       g_autofree char *shown = quote_text (iter_text);
-      return entry_error (error, index, shown_entry, "iteration “%s” is negative", shown);
+      return entry_error (error, index, shown_entry, _("iteration “%s” is negative"), shown);
     }
   if (!parse_whole (iter_text, MS_SCHEDULE_MAX_ITERATION, &iteration, &too_big))
     {
       g_autofree char *shown = quote_text (iter_text);
-      return entry_error (error, index, shown_entry, "iteration “%s” is not a whole number",
+      return entry_error (error, index, shown_entry, _("iteration “%s” is not a whole number"),
                           shown);
     }
   if (too_big)
     {
       g_autofree char *shown = quote_text (iter_text);
-      return entry_error (error, index, shown_entry, "iteration “%s” is above %" G_GINT64_FORMAT,
-                          shown, MS_SCHEDULE_MAX_ITERATION);
+      return entry_error (error, index, shown_entry, _("iteration “%s” is above %lld"),
+                          shown, (long long) MS_SCHEDULE_MAX_ITERATION);
     }
 
   if (*g_strstrip (colon + 1) == '\0')
-    return entry_error (error, index, shown_entry, "no key=value after the iteration");
+    return entry_error (error, index, shown_entry, _("no key=value after the iteration"));
   items = g_strsplit (colon + 1, ",", -1);
   for (int i = 0; items[i] != NULL; i++)
     {
@@ -270,30 +330,30 @@ parse_entry (int          index,
       int k;
 
       if (*item == '\0')
-        return entry_error (error, index, shown_entry, "an empty key=value (two commas?)");
+        return entry_error (error, index, shown_entry, _("an empty key=value (two commas?)"));
       if (eq == NULL)
         {
           g_autofree char *shown = quote_text (item);
-          return entry_error (error, index, shown_entry, "“%s” is not key=value", shown);
+          return entry_error (error, index, shown_entry, _("“%s” is not key=value"), shown);
         }
       *eq = '\0';
       key = g_strstrip (item);
       value = g_strstrip (eq + 1);
       if (*key == '\0')
-        return entry_error (error, index, shown_entry, "empty key before “=”");
+        return entry_error (error, index, shown_entry, _("empty key before “=”"));
       for (k = 0; k < (int) G_N_ELEMENTS (keys); k++)
         if (g_ascii_strcasecmp (key, keys[k].name) == 0)
           break;
       if (k == (int) G_N_ELEMENTS (keys))
         {
           g_autofree char *shown = quote_text (key);
-          return entry_error (error, index, shown_entry, "unknown key “%s”", shown);
+          return entry_error (error, index, shown_entry, _("unknown key “%s”"), shown);
         }
       if (seen[k])
-        return entry_error (error, index, shown_entry, "key %s is given twice", keys[k].name);
+        return entry_error (error, index, shown_entry, _("key %s is given twice"), keys[k].name);
       seen[k] = TRUE;
       if (*value == '\0')
-        return entry_error (error, index, shown_entry, "value of %s is missing", keys[k].name);
+        return entry_error (error, index, shown_entry, _("value of %s is missing"), keys[k].name);
       if (!parse_value (index, shown_entry, k, value, &number, error))
         return FALSE;
       e = g_new0 (MsScheduleEntry, 1);
@@ -333,7 +393,7 @@ ms_schedule_parse (const char  *text,
   if (text == NULL)
     {
       g_set_error_literal (error, MS_SCHEDULE_ERROR, MS_SCHEDULE_ERROR_PARSE,
-                           "the schedule is missing");
+                           _("the schedule is missing"));
       return FALSE;
     }
   for (len = 0; len <= MS_SCHEDULE_MAX_TEXT && text[len] != '\0'; len++)
@@ -341,7 +401,7 @@ ms_schedule_parse (const char  *text,
   if (len > MS_SCHEDULE_MAX_TEXT)
     {
       g_set_error (error, MS_SCHEDULE_ERROR, MS_SCHEDULE_ERROR_PARSE,
-                   "the schedule is longer than %d bytes", MS_SCHEDULE_MAX_TEXT);
+                   _("the schedule is longer than %d bytes"), MS_SCHEDULE_MAX_TEXT);
       return FALSE;
     }
   entries = g_ptr_array_new_with_free_func ((GDestroyNotify) ms_schedule_entry_free);
@@ -358,10 +418,11 @@ ms_schedule_parse (const char  *text,
             break;
           if (n_parts == 1)
             g_set_error_literal (error, MS_SCHEDULE_ERROR, MS_SCHEDULE_ERROR_PARSE,
-                                 "the schedule is empty (expected ITER:key=value[,...][;...])");
+                                 _("the schedule is empty (expected "
+                                   "ITER:key=value[,...][;...])"));
           else
             g_set_error (error, MS_SCHEDULE_ERROR, MS_SCHEDULE_ERROR_PARSE,
-                         "schedule entry %d is empty", i + 1);
+                         _("schedule entry %d is empty"), i + 1);
           return FALSE;
         }
       if (!parse_entry (i + 1, entry, entries, error))
@@ -371,7 +432,7 @@ ms_schedule_parse (const char  *text,
     {
       /* g_strsplit() gives no parts at all for "" */
       g_set_error_literal (error, MS_SCHEDULE_ERROR, MS_SCHEDULE_ERROR_PARSE,
-                           "the schedule is empty (expected ITER:key=value[,...][;...])");
+                           _("the schedule is empty (expected ITER:key=value[,...][;...])"));
       return FALSE;
     }
   /* g_ptr_array_sort() is a stable sort (documented since GLib 2.32). */
