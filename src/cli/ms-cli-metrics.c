@@ -79,6 +79,22 @@ ms_cli_metrics (int    argc,
     {
       const MsDataset *ds = src->test ? src->test : src->train;
 
+      if (samples_text == NULL && (guint) samples > ds->n)
+        {
+          if (ds->n < 10)
+            {
+              ms_cli_usage_error (&error, g_dngettext (GETTEXT_PACKAGE,
+                                                       "“%s” has only %u image: the metrics need "
+                                                       "at least 10",
+                                                       "“%s” has only %u images: the metrics need "
+                                                       "at least 10", ds->n),
+                                  src->title, ds->n);
+              goto usage;
+            }
+          fprintf (stderr, _("modescope-cli metrics: note: “%s” has %u images: all of them are "
+                             "evaluated\n"), src->title, ds->n);
+          samples = (int) ds->n;
+        }
       if ((guint) samples > ds->n)
         {
           ms_cli_usage_error (&error, _("--samples %d is more than the %u images of %s: use "

@@ -707,6 +707,8 @@ run_process (Run *run)
           fprintf (stderr, _("modescope-cli train: a change was %s\n"), e->label);
           run->failed = run->done = TRUE;
         }
+      else if (e->kind == MS_SESSION_EVENT_BATCH && e->command_id == 0)
+        fprintf (stderr, _("modescope-cli train: note: %s\n"), e->label);
       else if (e->kind == MS_SESSION_EVENT_ERROR)
         fprintf (stderr, _("modescope-cli train: warning: %s\n"), e->label);
       for (guint i = 0; e->command_id != 0 && i < run->groups->len; i++)

@@ -82,8 +82,10 @@ ms_collapse_score (const MsCollapseInput *input)
 {
   g_return_val_if_fail (input != NULL, 0.0);
 
-  if (input->k < 2)
+  if (input->k < 1)
     return 0.0;
+  if (input->k == 1)   /* the only class missing is collapse; else only its variety counts */
+    return input->modes_covered < 1 ? 1.0 : diversity_score (input);
   return MAX (coverage_score (input), MAX (distribution_score (input), diversity_score (input)));
 }
 
@@ -265,14 +267,55 @@ ms_collapse_reason (const MsCollapseInput *input)
 
   g_return_val_if_fail (input != NULL, NULL);
 
-  coverage = coverage_reason (input);
-  kl = kl_reason (input);
-  diversity = diversity_reason (input);
-
   /* TRANSLATORS: separator between the parts of the collapse reason */
   separator = C_("reason", "; ");
+  diversity = diversity_reason (input);
+  if (input->k == 1)
+    {
+      /* One class: present or not, and how varied; no KL against one class */
+      const char *name = input->only_class != NULL ? input->only_class : "?";
 
-  line = g_string_new (coverage);
+      line = g_string_new (NULL);
+      switch (input->items)
+        {
+        case MS_COLLAPSE_ITEMS_DIGITS:
+          g_string_printf (line, _("the data set has one digit (%s): only the variety of its "
+                                   "samples is judged"), name);
+          break;
+        case MS_COLLAPSE_ITEMS_MODES:
+          g_string_printf (line, _("the data has one mode: only whether samples reach it is "
+                                   "judged"));
+          break;
+        case MS_COLLAPSE_ITEMS_CLASSES:
+        default:
+          g_string_printf (line, _("the data set has one class (%s): only the variety of its "
+                                   "samples is judged"), name);
+          break;
+        }
+      if (input->modes_covered < 1)
+        {
+          coverage = coverage_reason (input);
+          g_string_append_printf (line, "%s%s", separator, coverage);
+        }
+      if (diversity != NULL)
+        g_string_append_printf (line, "%s%s", separator, diversity);
+      return g_string_free (line, FALSE);
+    }
+
+  coverage = coverage_reason (input);
+  kl = kl_reason (input);
+
+  line = g_string_new (NULL);
+  if (input->k_all > input->k)
+    {
+      g_string_append_printf (line, g_dngettext (GETTEXT_PACKAGE,
+                                                 "the data set has %d of the %d classes",
+                                                 "the data set has %d of the %d classes",
+                                                 (gulong) input->k_all),
+                              input->k, input->k_all);
+      g_string_append (line, separator);
+    }
+  g_string_append (line, coverage);
   if (kl != NULL)
     g_string_append_printf (line, "%s%s", separator, kl);
   if (diversity != NULL)

@@ -48,7 +48,7 @@ typedef struct _MsCollapseInput MsCollapseInput;
 struct _MsCollapseInput
 {
   MsCollapseItems      items;
-  int                  k;              /* classes or modes, >= 2 */
+  int                  k;              /* classes or modes, >= 1 (see k_all) */
   int                  modes_covered;  /* ms_classes_covered() or MsMixtureCoverage */
   double               kl;             /* KL(generated || uniform), or vs the reference mix;
                                         * NAN if not measured */
@@ -56,6 +56,12 @@ struct _MsCollapseInput
   const MsDiversity   *diversity;      /* nullable: within-class diversity vs real data */
   const char * const  *missing;        /* nullable, NULL-terminated names of missing classes */
   const char          *least_diverse;  /* nullable: name of diversity->worst_class */
+  /* A data set without some of the classes the classifier knows (a folder of one digit):
+   * @k counts the data set's classes only, @k_all the classifier's (0: the same as @k).  With
+   * k = 1 only the diversity is judged (coverage and KL say nothing about one class), and
+   * @only_class names it. */
+  int                  k_all;
+  const char          *only_class;
 };
 
 /* Score thresholds of the state machine (docs/metrics.md, "Collapse indicator") */

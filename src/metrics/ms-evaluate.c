@@ -22,6 +22,8 @@ struct _MsEvaluator
   const MsMixture  *mixture;      /* NULL for images */
   MsCollapseItems   items;
   int               k;
+  int               k_data;       /* classes with real samples (k for mixtures) */
+  gboolean          in_data[MS_EVAL_MAX_CLASSES];
   int               dim;          /* floats per sample */
   char            **class_names;
   double            reference[MS_EVAL_MAX_CLASSES];   /* real class mix / mode weights */
@@ -68,7 +70,11 @@ ms_evaluator_new_images (MsClassifier    *classifier,
     ev->class_names[c] = g_strdup (ms_dataset_class_name (test, (guint) c));
   ms_dataset_class_counts (test, counts);
   for (int c = 0; c < ev->k; c++)
-    ev->reference[c] = test->n ? (double) counts[c] / test->n : 1.0 / ev->k;
+    {
+      ev->reference[c] = test->n ? (double) counts[c] / test->n : 1.0 / ev->k;
+      ev->in_data[c] = ev->reference[c] > 0.0;
+      ev->k_data += ev->in_data[c];
+    }
 
   /* Within-class diversity of real images, with their true labels: the yardstick for "all
    * the generated 3s look the same". */
@@ -94,6 +100,9 @@ ms_evaluator_new_mixture (const MsMixture *mixture)
   g_return_val_if_fail (mixture->k <= MS_EVAL_MAX_CLASSES * 32, NULL);
   ev->mixture = mixture;
   ev->k = (int) mixture->k;
+  ev->k_data = ev->k;
+  for (int c = 0; c < MIN (ev->k, MS_EVAL_MAX_CLASSES); c++)
+    ev->in_data[c] = TRUE;
   ev->dim = 2;
   ev->items = MS_COLLAPSE_ITEMS_MODES;
   ev->class_names = g_new0 (char *, ev->k + 1);
@@ -170,16 +179,25 @@ collapse_input (MsEvaluator        *ev,
                 MsCollapseInput    *in)
 {
   int m = 0;
+  /* Classes the data set lacks are neither missing nor expected (a folder of one digit) */
+  gboolean subset = !e->is_2d && e->k_data > 0 && e->k_data < e->k;
 
   memset (in, 0, sizeof *in);
   in->items = ev->items;
-  in->k = e->k;
+  in->k = subset ? e->k_data : e->k;
+  in->k_all = subset ? e->k : 0;
   in->modes_covered = e->modes_covered;
-  in->kl = e->kl_uniform;
+  in->kl = in->k >= 2 ? e->kl_uniform : NAN;
   in->kl_floor = e->kl_floor_p99;
   for (int c = 0; c < e->k && c < MS_EVAL_MAX_CLASSES; c++)
-    if (!e->present[c])
-      missing[m++] = ev->class_names[c];
+    {
+      if (subset && !ev->in_data[c])
+        continue;
+      if (!e->present[c])
+        missing[m++] = ev->class_names[c];
+      if (in->only_class == NULL)
+        in->only_class = ev->class_names[c];
+    }
   missing[m] = NULL;
   in->missing = m > 0 ? missing : NULL;
   if (!e->is_2d)
@@ -233,6 +251,14 @@ run_images (MsEvaluator  *ev,
   ms_inception_score (ev->probs, n, ev->k, 10, &e->is_mean, &e->is_std);
   e->modes_covered = ms_classes_covered (e->counts, ev->k, ms_class_min_share_default (ev->k),
                                          e->present);
+  /* Only classes the real data has are modes to cover */
+  e->k_data = ev->k_data;
+  for (int c = 0; c < ev->k; c++)
+    if (e->present[c] && !ev->in_data[c])
+      {
+        e->present[c] = FALSE;
+        e->modes_covered--;
+      }
   ms_class_labels (ev->probs, n, ev->k, ev->labels);
   ms_class_pairwise_distance (samples, ev->labels, n, ev->dim, ev->k, DIVERSITY_PAIRS, 2,
                               gen_div);
@@ -276,6 +302,7 @@ ms_evaluator_run (MsEvaluator  *ev,
   memset (out, 0, sizeof *out);
   out->n = n;
   out->k = ev->k;
+  out->k_data = ev->k_data;
   out->is_2d = ev->mixture != NULL;
   if (n <= 0)
     return;
@@ -308,6 +335,7 @@ ms_evaluation_format (const MsEvaluation *e)
   return g_strdup_printf ("is=%.2f is_std=%.2f kl=%.4f kl_ref=%.4f kl_floor=%.4f modes=%d/%d "
                           "diversity=%.2f collapse=%s",
                           e->is_mean, e->is_std, e->kl_uniform, e->kl_reference,
-                          e->kl_floor_p99, e->modes_covered, e->k, e->diversity,
+                          e->kl_floor_p99, e->modes_covered, e->k_data > 0 ? e->k_data : e->k,
+                          e->diversity,
                           ms_collapse_state_to_string (e->collapse_state));
 }

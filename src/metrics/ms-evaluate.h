@@ -33,6 +33,8 @@ struct _MsEvaluation
   gboolean        is_2d;
   int             n;                              /* samples evaluated */
   int             k;                              /* classes or modes */
+  int             k_data;                         /* of those, the real data's (0: all k,
+                                                   * e.g. an evaluation from an older file) */
   guint           counts[MS_EVAL_MAX_CLASSES];    /* hard labels, or HQ samples per mode */
   gboolean        present[MS_EVAL_MAX_CLASSES];   /* class / mode covered */
   int             modes_covered;
@@ -79,7 +81,8 @@ MsCollapseState ms_evaluator_feed_detector (MsEvaluator          *ev,
                                             const MsEvaluation   *e,
                                             MsCollapseDetector   *detector);
 /* key=value on one line, as modescope-cli prints it: images "is=... is_std=... kl=...
- * kl_ref=... modes=a/b collapse=...", 2-D "modes=a/b hq=... kl=... collapse=..." */
+ * kl_ref=... modes=a/b collapse=...", 2-D "modes=a/b hq=... kl=... collapse=...".  b is the
+ * number of classes the real data has (k_data): a folder of one digit gives modes=1/1. */
 char        *ms_evaluation_format     (const MsEvaluation *e);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsEvaluator, ms_evaluator_free)

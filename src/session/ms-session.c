@@ -475,6 +475,27 @@ trainer_event (Trainer            *t,
   g_ptr_array_add (t->events, _ms_session_event_new (t->iteration, kind, command_id, label));
 }
 
+/* A batch larger than a finite training set (a folder of a few images) only repeats its
+ * images: it is clamped to the set's size.  Returns the explanation, or NULL when @cfg is
+ * unchanged.  2-D mixtures and drawn points are sampled without end and never clamped. */
+static char *
+trainer_clamp_batch (Trainer     *t,
+                     MsGanConfig *cfg)
+{
+  gsize n = t->src != NULL ? ms_data_source_n_points (t->src) : 0;
+  int asked = cfg->batch;
+
+  if (n == 0 || (gsize) asked <= n)
+    return NULL;
+  cfg->batch = (int) n;
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "batch %d is larger than the data set, which has %d "
+                                       "image: the batch is %d",
+                                       "batch %d is larger than the data set, which has %d "
+                                       "images: the batch is %d", (gulong) n),
+                          asked, (int) n, (int) n);
+}
+
 static void
 trainer_truncate (Trainer *t,
                   gint64   iteration)
@@ -676,6 +697,8 @@ _ms_trainer_start_run (Trainer  *t,
 {
   const MsSessionSettings *s = &t->settings;
   MsArchConfig arch = { 0, };
+  MsGanConfig gan_config;
+  g_autofree char *clamped = NULL;
   MsRng rng;
 
   trainer_free_run (t);
@@ -714,7 +737,10 @@ _ms_trainer_start_run (Trainer  *t,
   arch.data_ndim = t->src->ndim;
   memcpy (arch.data_shape, t->src->shape, sizeof arch.data_shape);
   arch.pack = s->pack;
-  t->gan = ms_gan_new (&arch, &s->gan, &s->optim_g, &s->optim_d, s->seed, ms_data_source_sample,
+  gan_config = s->gan;
+  clamped = trainer_clamp_batch (t, &gan_config);
+  t->settings.gan.batch = gan_config.batch;
+  t->gan = ms_gan_new (&arch, &gan_config, &s->optim_g, &s->optim_d, s->seed, ms_data_source_sample,
                        t->src, error);
   if (t->gan == NULL)
     return FALSE;
@@ -754,6 +780,8 @@ _ms_trainer_start_run (Trainer  *t,
                  ms_optim_kind_to_string (s->optim_g.kind), s->optim_g.lr,
                  ms_optim_kind_to_string (s->optim_d.kind), s->optim_d.lr, s->gan.batch,
                  (unsigned long long) s->seed);
+  if (clamped != NULL)
+    trainer_event (t, MS_SESSION_EVENT_BATCH, 0, "%s", clamped);
   return TRUE;
 }
 
@@ -1348,16 +1376,24 @@ trainer_apply (Trainer          *t,
       {
         MsGanConfig old = *ms_gan_config (t->gan);
         MsGanConfig cfg = c->kind == CMD_SET_BATCH ? old : c->gan;
+        g_autofree char *clamped = NULL;
 
         if (c->kind == CMD_SET_BATCH)
           cfg.batch = c->ivalue;
-        if (ms_gan_set_config (t->gan, &cfg, &error))
+        /* Validated as asked, then clamped to the data set (an explained event of its own) */
+        if (!ms_gan_config_validate (&cfg, &error))
+          applied = FALSE;
+        else
+          clamped = trainer_clamp_batch (t, &cfg);
+        if (applied && ms_gan_set_config (t->gan, &cfg, &error))
           {
             g_autofree char *diff = gan_config_diff (&old, &cfg);
 
             trainer_event (t, c->kind == CMD_SET_BATCH ? MS_SESSION_EVENT_BATCH
                                                        : MS_SESSION_EVENT_GAN_CONFIG,
                            c->id, "%s", diff);
+            if (clamped != NULL)
+              trainer_event (t, MS_SESSION_EVENT_BATCH, 0, "%s", clamped);
           }
         else
           applied = FALSE;

@@ -142,7 +142,9 @@ typedef enum
   MS_SESSION_EVENT_OPTIMIZER,
   MS_SESSION_EVENT_LR,
   MS_SESSION_EVENT_GAN_CONFIG,
-  MS_SESSION_EVENT_BATCH,
+  MS_SESSION_EVENT_BATCH,        /* with command_id 0: the trainer clamped the batch to the
+                                  * data set's size (a folder of a few images); the label
+                                  * explains it, for the user */
   MS_SESSION_EVENT_PAUSE,
   MS_SESSION_EVENT_RESUME,
   MS_SESSION_EVENT_STEP,
