@@ -41,6 +41,7 @@ static const Command commands[] = {
   { "bench", ms_cli_bench, N_("time training iterations of the engine (and PyTorch, if installed)") },
   { "train-classifier", ms_cli_train_classifier, N_("train the classifier the collapse metrics use") },
   { "eval-classifier", ms_cli_eval_classifier, N_("measure a classifier’s test accuracy") },
+  { "soak", ms_cli_soak, N_("train under random commands; report crashes, NaN and leaks") },
 };
 
 static void

@@ -23,6 +23,7 @@ gboolean ms_cli_usage_error (GError    **error,
 int ms_cli_bench            (int argc, char **argv);
 int ms_cli_eval_classifier  (int argc, char **argv);
 int ms_cli_metrics          (int argc, char **argv);
+int ms_cli_soak             (int argc, char **argv);
 int ms_cli_train            (int argc, char **argv);
 int ms_cli_train_classifier (int argc, char **argv);
 
