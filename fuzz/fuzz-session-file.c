@@ -14,6 +14,14 @@
 #include "fuzz-common.h"
 #include "ms-session-file.h"
 
+static void
+check_text (const char *s)
+{
+  g_assert (s != NULL && g_utf8_validate (s, -1, NULL));
+  for (const char *p = s; *p != '\0'; p++)
+    g_assert ((guchar) *p >= 0x20 && *p != 0x7f);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
@@ -31,6 +39,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       return 0;
     }
   g_assert_no_error (error);
+  /* What the window shows of the file: valid UTF-8, no control characters */
+  for (guint i = 0; i < ms_session_get_n_events (session); i++)
+    check_text (ms_session_get_event (session, i)->label);
+  {
+    guint n = 0;
+    const MsSessionEvaluation *e = ms_session_get_evaluations (session, &n);
+
+    for (guint i = 0; i < n; i++)
+      check_text (e[i].evaluation.reason);
+  }
   g_object_unref (session);
   /* Deliveries queued by the trainer hold weak references: let them run and go */
   while (g_main_context_iteration (NULL, FALSE))

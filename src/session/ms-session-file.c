@@ -160,6 +160,34 @@ dec_str (Dec *d)
   return g_strndup ((const char *) p, n);
 }
 
+/* A name that is used as a dataset name, a folder path or an architecture: the same as
+ * dec_str(), but control characters (C0, DEL) are refused, since such a name ends up in
+ * messages, the window and exported text files */
+static char *
+dec_name (Dec *d)
+{
+  char *s = dec_str (d);
+
+  for (const char *p = s; p != NULL && *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      {
+        d->ok = FALSE;
+        g_free (s);
+        return NULL;
+      }
+  return s;
+}
+
+/* Text that is only shown (event labels, collapse reasons): control characters become
+ * spaces, so that a file cannot break a line of events.txt or a message apart */
+static void
+sanitize_text (char *s)
+{
+  for (char *p = s; p != NULL && *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      *p = ' ';
+}
+
 /* A count of records of at least @min_size bytes each: never more than the bytes left hold */
 static guint
 dec_count (Dec   *d,
@@ -252,7 +280,7 @@ dec_settings (Dec               *d,
   guint n;
 
   memset (s, 0, sizeof *s);
-  s->dataset = dec_str (d);
+  s->dataset = dec_name (d);
   n = dec_count (d, 16);
   if (d->ok && n > MS_EVAL_MAX_CLASSES)
     d->ok = FALSE;
@@ -264,7 +292,7 @@ dec_settings (Dec               *d,
         s->points[i] = (float) dec_f64 (d);
     }
   s->points_std = (float) dec_f64 (d);
-  s->arch = dec_str (d);
+  s->arch = dec_name (d);
   loss = dec_u32 (d);
   if (loss >= MS_LOSS_N_KINDS)
     d->ok = FALSE;
@@ -372,8 +400,16 @@ dec_evaluation (Dec                 *d,
   state = dec_u32 (d);
   e->collapse_state = collapse_state_ok (state) ? (MsCollapseState) state : MS_COLLAPSE_HEALTHY;
   reason = dec_str (d);
+  sanitize_text (reason);
   if (reason != NULL)
-    g_strlcpy (e->reason, reason, sizeof e->reason);
+    {
+      const char *end;
+
+      /* A reason longer than the field is cut at a character boundary, not inside one */
+      g_strlcpy (e->reason, reason, sizeof e->reason);
+      if (!g_utf8_validate (e->reason, -1, &end))
+        e->reason[end - e->reason] = '\0';
+    }
   if (!collapse_state_ok (state) || r->iteration < 0 || e->k < 0 || e->k > MS_EVAL_MAX_CLASSES
       || e->n < 0 || e->diversity_detail.worst_class >= MS_EVAL_MAX_CLASSES)
     d->ok = FALSE;
@@ -904,6 +940,7 @@ read_file (MsCheckpoint  *ck,
       guint32 id = dec_u32 (&d);
       char *label = dec_str (&d);
 
+      sanitize_text (label);
       if (kind > MS_SESSION_EVENT_ERROR || iteration < 0 || label == NULL)
         d.ok = FALSE;
       if (d.ok)
@@ -1033,11 +1070,14 @@ new_from_checkpoint (MsCheckpoint  *ck,
   for (guint i = 0; i < l.snapshots->len; i++)
     g_ptr_array_add (t->snapshots, _ms_snapshot_copy (g_ptr_array_index (l.snapshots, i)));
   _ms_trainer_take_last_good (t);
-  g_ptr_array_add (t->events,
-                   _ms_session_event_new (t->iteration, MS_SESSION_EVENT_RESTORE, 0,
-                                          g_strdup_printf (_("continued from “%s” at iteration "
-                                                             "%lld"), display,
-                                                           (long long) t->iteration)));
+  {
+    char *label = g_strdup_printf (_("continued from “%s” at iteration %lld"), display,
+                                   (long long) t->iteration);
+
+    sanitize_text (label);   /* a file name may hold a line break */
+    g_ptr_array_add (t->events,
+                     _ms_session_event_new (t->iteration, MS_SESSION_EVENT_RESTORE, 0, label));
+  }
 
   self = _ms_session_new_for_trainer (t, FALSE);
   self->next_id = l.next_id;

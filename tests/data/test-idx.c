@@ -652,6 +652,86 @@ test_no_alloc_from_header (void)
   g_test_trap_assert_passed ();
 }
 
+/* The in-memory reader is the path reader: the same dataset from the same bytes, the same
+ * refusals, and headers that claim more than the bytes hold fail before any allocation of
+ * that size (the subprocess's address space is capped at 512 MiB, as above) */
+static void
+test_bytes (void)
+{
+  g_autofree char *tmp = NULL;
+
+  if (g_test_subprocess ())
+    {
+      guint32 dims[3] = { 2000000, 32, 32 };
+      guint32 ldims[1] = { 2000000 };
+      guint8 few[4096] = { 0 };
+      g_autofree guint8 *labels = g_malloc0 (2000000);
+      g_autoptr(GByteArray) li = idx_bytes (0x08, 1, ldims, labels, 2000000);
+      g_autoptr(GByteArray) im = idx_bytes (0x08, 3, dims, few, sizeof few);
+      g_autoptr(GByteArray) lcut = idx_bytes (0x08, 1, ldims, few, sizeof few);
+      g_autoptr(GBytes) lb = g_bytes_new (li->data, li->len);
+      g_autoptr(GBytes) ib = g_bytes_new (im->data, im->len);
+      g_autoptr(GBytes) lcb = g_bytes_new (lcut->data, lcut->len);
+      g_autoptr(GError) error = NULL;
+      struct rlimit rl = { 512u << 20, 512u << 20 };
+      MsDataset *ds;
+
+      g_assert_cmpint (setrlimit (RLIMIT_AS, &rl), ==, 0);
+      ds = ms_dataset_load_idx_bytes ("big", ib, "images", lb, "labels", &error);
+      g_assert_null (ds);
+      g_assert_error (error, MS_DATA_ERROR, MS_DATA_ERROR_TRUNCATED);
+      g_assert_nonnull (strstr (error->message, "of 2,048,000,000 image bytes"));
+      g_clear_error (&error);
+      ds = ms_dataset_load_idx_bytes ("big", ib, "images", lcb, "labels", &error);
+      g_assert_null (ds);
+      g_assert_error (error, MS_DATA_ERROR, MS_DATA_ERROR_TRUNCATED);
+      g_assert_nonnull (strstr (error->message, "of 2,000,000 labels"));
+      return;
+    }
+  tmp = ms_test_make_tmpdir ("modescope-test-idx");
+  for (int gz = 0; gz <= 1; gz++)
+    {
+      g_autofree char *ip = NULL, *lp = NULL;
+      g_autofree char *ic = NULL, *lc = NULL;
+      gsize ilen, llen;
+      g_autoptr(GBytes) ib = NULL, lb = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MsDataset) a = NULL, b = NULL;
+
+      write_good_pair (tmp, gz ? "gz" : "raw", gz, &ip, &lp);
+      g_assert_true (g_file_get_contents (ip, &ic, &ilen, NULL));
+      g_assert_true (g_file_get_contents (lp, &lc, &llen, NULL));
+      ib = g_bytes_new (ic, ilen);
+      lb = g_bytes_new (lc, llen);
+      a = ms_dataset_load_idx_pair (ip, lp, &error);
+      g_assert_no_error (error);
+      b = ms_dataset_load_idx_bytes ("mine", ib, "images.idx", lb, "labels.idx", &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (b->name, ==, "mine");
+      g_assert_cmpuint (a->n, ==, b->n);
+      g_assert_cmpuint (a->rows, ==, b->rows);
+      g_assert_cmpuint (a->cols, ==, b->cols);
+      g_assert_cmpmem (a->images, (gsize) a->n * a->rows * a->cols,
+                       b->images, (gsize) b->n * b->rows * b->cols);
+      g_assert_cmpmem (a->labels, a->n, b->labels, b->n);
+
+      /* Swapped: the message names the bytes as the caller called them */
+      g_clear_pointer (&b, ms_dataset_free);
+      b = ms_dataset_load_idx_bytes ("mine", lb, "%n%s%n.idx", ib, "labels.idx", &error);
+      g_assert_null (b);
+      g_assert_error (error, MS_DATA_ERROR, MS_DATA_ERROR_MISMATCH);
+      g_assert_nonnull (strstr (error->message, "labels.idx"));
+      g_clear_error (&error);
+      b = ms_dataset_load_idx_bytes ("mine", ib, "%n%s%n.idx", ib, "labels.idx", &error);
+      g_assert_null (b);
+      g_assert_nonnull (strstr (error->message, "labels.idx"));
+    }
+
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  ms_test_rm_rf (tmp);
+}
+
 static void
 test_mismatch_and_labels (void)
 {
@@ -773,6 +853,7 @@ main (int   argc,
   g_test_add_func ("/data/idx/mismatch-and-labels", test_mismatch_and_labels);
   g_test_add_func ("/data/idx/corrupt-gzip", test_corrupt_gzip);
   g_test_add_func ("/data/idx/trailing-garbage", test_trailing_garbage);
+  g_test_add_func ("/data/idx/bytes", test_bytes);
 
   return g_test_run ();
 }

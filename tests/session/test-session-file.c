@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -610,6 +611,333 @@ test_evaluations_once (void)
   g_assert_finalize_object (a);
 }
 
+/* Files from elsewhere are data ----------------------------------------------------- */
+
+#if defined(__SANITIZE_ADDRESS__)
+# define HAVE_ASAN 1
+#elif defined(__has_feature)
+# if __has_feature(address_sanitizer)
+#  define HAVE_ASAN 1
+# endif
+#endif
+
+/* Caps this process's address space at what it uses now plus @extra bytes, so that an
+ * allocation a header asks for aborts the (sub)process instead of succeeding.  FALSE under
+ * AddressSanitizer, which reserves terabytes of address space for itself (its own
+ * allocation limit covers that build in the fuzz runs). */
+static gboolean
+limit_address_space (guint64 extra)
+{
+#ifdef HAVE_ASAN
+  return FALSE;
+#else
+  g_autofree char *statm = NULL;
+  guint64 pages;
+  struct rlimit rl;
+
+  g_assert_true (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL));
+  pages = g_ascii_strtoull (statm, NULL, 10);
+  rl.rlim_cur = rl.rlim_max = pages * (guint64) sysconf (_SC_PAGESIZE) + extra;
+  return setrlimit (RLIMIT_AS, &rl) == 0;
+#endif
+}
+
+/* A copy of @path with section @victim's payload replaced by @data */
+static void
+replace_section (const char   *path,
+                 const char   *out,
+                 const char   *victim,
+                 const guint8 *data,
+                 gsize         len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MsCheckpoint) ck = ms_checkpoint_load (path, &error);
+  g_autoptr(MsCheckpointWriter) w = ms_checkpoint_writer_new ();
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < ms_checkpoint_get_n_sections (ck); i++)
+    {
+      const char *name = ms_checkpoint_get_section_name (ck, i);
+      guint32 type = ms_checkpoint_get_section_type (ck, i);
+      gsize plen = 0;
+      const guint8 *p = ms_checkpoint_get (ck, name, type, &plen);
+
+      if (strcmp (name, victim) == 0)
+        ms_checkpoint_writer_add (w, name, type, data, len);
+      else
+        ms_checkpoint_writer_add (w, name, type, p, plen);
+    }
+  g_assert_true (ms_checkpoint_writer_save (w, out, &error));
+}
+
+static GBytes *
+section_bytes (const char *path,
+               const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MsCheckpoint) ck = ms_checkpoint_load (path, &error);
+  gsize len = 0;
+  gconstpointer p;
+
+  g_assert_no_error (error);
+  p = ms_checkpoint_get (ck, name, MS_CHECKPOINT_TYPE_BLOB, &len);
+  g_assert_nonnull (p);
+  return g_bytes_new (p, len);
+}
+
+static void
+put_u32 (guint8  *p,
+         guint32  v)
+{
+  v = GUINT32_TO_LE (v);
+  memcpy (p, &v, 4);
+}
+
+/* The settings blob of @path with the architecture name (NULL in these tests' files)
+ * replaced by @arch and the dataset name by @dataset (when not NULL) */
+static GByteArray *
+settings_with_names (const char *path,
+                     const char *dataset,
+                     const char *arch)
+{
+  g_autoptr(GBytes) orig = section_bytes (path, "settings");
+  gsize len;
+  const guint8 *p = g_bytes_get_data (orig, &len);
+  GByteArray *b = g_byte_array_new ();
+  guint32 dlen, n_points;
+  gsize at;
+  guint8 u[4];
+
+  memcpy (&dlen, p, 4);
+  dlen = GUINT32_FROM_LE (dlen);
+  memcpy (&n_points, p + 4 + dlen, 4);
+  g_assert_cmpuint (GUINT32_FROM_LE (n_points), ==, 0);
+  at = 4 + dlen + 4 + 8;                          /* dataset, n_points, points_std */
+  g_assert_cmpuint (p[at], ==, 0xff);             /* arch: NULL */
+  put_u32 (u, dataset != NULL ? (guint32) strlen (dataset) : dlen);
+  g_byte_array_append (b, u, 4);
+  if (dataset != NULL)
+    g_byte_array_append (b, (const guint8 *) dataset, strlen (dataset));
+  else
+    g_byte_array_append (b, p + 4, dlen);
+  g_byte_array_append (b, p + 4 + dlen, 12);
+  put_u32 (u, (guint32) strlen (arch));
+  g_byte_array_append (b, u, 4);
+  g_byte_array_append (b, (const guint8 *) arch, strlen (arch));
+  g_byte_array_append (b, p + at + 4, len - at - 4);
+  return b;
+}
+
+/* Text from the file reaches messages as an argument, never as a format: printf directives
+ * in it come back literally; names with control characters are refused */
+static void
+test_file_names_are_data (void)
+{
+  g_autofree char *path = tmp_path ("names-good.msrun");
+  g_autofree char *bad = tmp_path ("names-bad.msrun");
+  static const char *format_attack = "%n%s%n%s%p%x%08x";
+  MsSession *a;
+
+  a = new_session ();
+  run_to (a, 10);
+  save (a, path);
+  g_assert_finalize_object (a);
+
+  {
+    g_autoptr(GByteArray) b = settings_with_names (path, NULL, format_attack);
+    g_autoptr(GError) error = NULL;
+
+    replace_section (path, bad, "settings", b->data, b->len);
+    g_assert_null (ms_session_new_from_file (bad, &error));
+    g_assert_nonnull (error);
+    g_test_message ("arch: %s", error->message);
+    g_assert_nonnull (strstr (error->message, format_attack));
+  }
+  {
+    /* A dataset that is no known name and no folder: refused by the dataset opener, quoted */
+    g_autoptr(GByteArray) b = settings_with_names (path, "/nonexistent/%n%n%s", "mlp");
+    g_autoptr(GError) error = NULL;
+
+    replace_section (path, bad, "settings", b->data, b->len);
+    g_assert_null (ms_session_new_from_file (bad, &error));
+    g_assert_nonnull (error);
+    g_test_message ("dataset: %s", error->message);
+    g_assert_nonnull (strstr (error->message, "/nonexistent/%n%n%s"));
+  }
+  {
+    const char *names[][2] = {
+      { "ring8\n", "mlp" }, { "ring8", "mlp\x1b[2J" }, { "ring8\r", "mlp" }, { "ri\x7fng8", "mlp" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+      {
+        g_autoptr(GByteArray) b = settings_with_names (path, names[i][0], names[i][1]);
+        g_autoptr(GError) error = NULL;
+
+        replace_section (path, bad, "settings", b->data, b->len);
+        g_assert_null (ms_session_new_from_file (bad, &error));
+        g_assert_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_INVALID);
+        g_assert_null (strchr (error->message, '\n'));
+        g_assert_null (strchr (error->message, '\x1b'));
+      }
+  }
+  {
+    /* The file's own names, well formed, still load */
+    g_autoptr(GByteArray) b = settings_with_names (path, "ring8", "mlp");
+
+    replace_section (path, bad, "settings", b->data, b->len);
+    a = load (bad);
+    g_assert_finalize_object (a);
+  }
+}
+
+/* Counts and lengths that claim far more than the file holds: an error before any
+ * allocation they would size.  Run in a subprocess whose address space is capped at what it
+ * uses plus 256 MiB, so an allocation of the announced size would abort it. */
+static void
+test_file_huge_counts (void)
+{
+  g_autofree char *path = tmp_path ("huge-good.msrun");
+  g_autofree char *bad = tmp_path ("huge-bad.msrun");
+  MsSession *a;
+
+  a = new_session ();
+  run_to (a, 10);
+  ms_session_snapshot (a);
+  run_to (a, 20);
+  save (a, path);
+  g_assert_finalize_object (a);
+
+  if (g_test_subprocess ())
+    {
+      static const guint32 counts[] = { 0xffffffffu, 0x7fffffffu, 0x10000000u, 1000000u };
+      const char *sections[] = { "history", "snapshots", "trainer", "settings" };
+      /* where each section's first count is: history and snapshots start with one, the
+       * trainer data after 4 x u32 + u64, the settings (n_points) after the dataset name */
+      const gsize offsets[] = { 0, 0, 8 + 5 * 4, 4 + 5 };
+      guint n = 0;
+
+      if (!limit_address_space (G_GUINT64_CONSTANT (256) << 20))
+        g_test_message ("address space not capped (AddressSanitizer build)");
+      for (guint s = 0; s < G_N_ELEMENTS (sections); s++)
+        for (guint c = 0; c < G_N_ELEMENTS (counts); c++)
+          {
+            g_autoptr(GBytes) orig = section_bytes (path, sections[s]);
+            gsize len = g_bytes_get_size (orig);
+            g_autofree guint8 *copy = g_memdup2 (g_bytes_get_data (orig, NULL), len);
+            g_autoptr(GError) error = NULL;
+
+            g_assert_cmpuint (len, >=, offsets[s] + 4);
+            put_u32 (copy + offsets[s], counts[c]);
+            replace_section (path, bad, sections[s], copy, len);
+            g_assert_null (ms_session_new_from_file (bad, &error));
+            g_assert_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_INVALID);
+            n++;
+          }
+      {
+        /* A container whose first section claims 2^62 bytes of payload */
+        guint8 head[16 + 4 + 8 + 4 + 8 + 16] = "MSCKPT\r\n";
+        g_autoptr(GError) error = NULL;
+        guint64 huge = GUINT64_TO_LE (G_GUINT64_CONSTANT (1) << 62);
+
+        put_u32 (head + 8, 1);
+        put_u32 (head + 12, 1);
+        put_u32 (head + 16, 8);
+        memcpy (head + 20, "settings", 8);
+        put_u32 (head + 28, MS_CHECKPOINT_TYPE_BLOB);
+        memcpy (head + 32, &huge, 8);
+        g_assert_true (g_file_set_contents (bad, (const char *) head, sizeof head, NULL));
+        g_assert_null (ms_session_new_from_file (bad, &error));
+        g_assert_true (g_error_matches (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_CORRUPT)
+                       || g_error_matches (error, MS_CHECKPOINT_ERROR,
+                                           MS_CHECKPOINT_ERROR_TRUNCATED));
+        n++;
+      }
+      g_test_message ("%u files with huge counts refused", n);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+/* Opening a session file, good or bad, writes nothing: the folder it is in and the file
+ * itself are the same afterwards */
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+static char *
+listing (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  GString *out = g_string_new (NULL);
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      GStatBuf st;
+
+      g_assert_cmpint (g_stat (p, &st), ==, 0);
+      g_ptr_array_add (names, g_strdup_printf ("%s %lld %lld", name, (long long) st.st_size,
+                                               (long long) st.st_mtime));
+    }
+  g_ptr_array_sort (names, compare_strings);
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf (out, "%s\n", (char *) names->pdata[i]);
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_file_load_writes_nothing (void)
+{
+  g_autofree char *dir = g_build_filename (tmpdir, "read-only-use", NULL);
+  g_autofree char *path = g_build_filename (dir, "run.msrun", NULL);
+  g_autofree char *bad = g_build_filename (dir, "damaged.msrun", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *tmp_before = NULL;
+  g_autofree char *tmp_after = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *contents_after = NULL;
+  gsize len = 0, len_after = 0;
+  MsSession *a;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  a = new_session ();
+  run_to (a, 10);
+  save (a, path);
+  g_assert_finalize_object (a);
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  contents[len / 2] ^= 1;
+  g_assert_true (g_file_set_contents (bad, contents, (gssize) len, NULL));
+  contents[len / 2] ^= 1;
+
+  before = listing (dir);
+  tmp_before = listing (tmpdir);
+  g_usleep (1100 * 1000);   /* so that a rewrite would change a whole-second mtime */
+  a = load (path);
+  run_to (a, 20);           /* training on the loaded session writes nothing either */
+  g_assert_finalize_object (a);
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_null (ms_session_new_from_file (bad, &error));
+    g_assert_nonnull (error);
+  }
+  after = listing (dir);
+  tmp_after = listing (tmpdir);
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpstr (tmp_before, ==, tmp_after);
+  g_assert_true (g_file_get_contents (path, &contents_after, &len_after, NULL));
+  g_assert_cmpmem (contents, len, contents_after, len_after);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -627,6 +955,9 @@ main (int    argc,
   g_test_add_func ("/session-file/save-async", test_file_save_async);
   g_test_add_func ("/session-file/headless", test_file_headless);
   g_test_add_func ("/session/evaluations-once", test_evaluations_once);
+  g_test_add_func ("/session-file/names-are-data", test_file_names_are_data);
+  g_test_add_func ("/session-file/huge-counts", test_file_huge_counts);
+  g_test_add_func ("/session-file/load-writes-nothing", test_file_load_writes_nothing);
   status = g_test_run ();
   ms_test_rm_rf (tmpdir);
   g_free (tmpdir);
