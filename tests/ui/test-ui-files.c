@@ -302,6 +302,8 @@ compare_names (gconstpointer a,
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
+static GPtrArray *ui_paths;   /* (element-type filename) the test cases' data */
+
 static void
 add_ui_files (const char *dir)
 {
@@ -320,8 +322,11 @@ add_ui_files (const char *dir)
       const char *file = g_ptr_array_index (names, i);
       g_autofree char *test_path = g_strdup_printf ("/ui-files/%s/%s", base, file);
 
-      /* the path string lives as long as the process (the test functions need it) */
-      g_test_add_data_func (test_path, g_build_filename (dir, file, NULL), test_ui_file);
+      char *path = g_build_filename (dir, file, NULL);
+
+      /* the paths live until g_test_run() returns; a test subprocess exits inside it */
+      g_ptr_array_add (ui_paths, path);
+      g_test_add_data_func (test_path, path, test_ui_file);
     }
 }
 
@@ -331,6 +336,7 @@ main (int   argc,
 {
   g_autofree char *ui_dir = NULL;
   g_autofree char *gtk_dir = NULL;
+  int status;
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
@@ -344,7 +350,10 @@ main (int   argc,
 
       g_test_add_data_func (path, GUINT_TO_POINTER (i), test_broken);
     }
+  ui_paths = g_ptr_array_new_with_free_func (g_free);
   add_ui_files (ui_dir);
   add_ui_files (gtk_dir);
-  return g_test_run ();
+  status = g_test_run ();
+  g_clear_pointer (&ui_paths, g_ptr_array_unref);
+  return status;
 }
