@@ -224,6 +224,10 @@ values_seeds (void)
   static const struct { guint8 parser; const char *text; } texts[] = {
     { 0, "adam" }, { 0, "RMSProp" }, { 1, "wgan-gp" }, { 1, "nsgan" },
     { 2, "dashboard" }, { 3, "fashion-mnist" },
+    /* ms-values.h: parser 7 and 8 take the setting (MsValueSetting) as the next byte */
+    { 7, "\x00" "2e-4" }, { 7, "\x09" " 64 " }, { 7, "\x02" "0.999" },
+    { 8, "\x0b" "18446744073709551615" }, { 8, "\x0a" "2000" },
+    { 9, "1e-3" }, { 10, "1.5" }, { 11, "--lr-g" }, { 12, "caf\xc3\xa9\x01\xff" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (texts); i++)

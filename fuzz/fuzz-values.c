@@ -3,8 +3,8 @@
  * Copyright 2026 The ModeScope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Input: one byte choosing the parser, then its input: text (up to a NUL) for the name
- * parsers, raw bytes copied into the struct for the validators (so NaN, infinities, negative
+ * Input: one byte choosing the parser, then its input: text (up to a NUL) for the name and
+ * value parsers (for ms_value_parse*, a second byte first chooses the setting), raw bytes copied into the struct for the validators (so NaN, infinities, negative
  * and huge numbers all occur).  Whatever a validator accepts must be usable: an optimizer
  * config it accepts initialises an optimizer, a name that parses maps back to itself.
  */
@@ -19,6 +19,7 @@
 #include "ms-optim.h"
 #include "ms-plot-dashboard.h"
 #include "ms-session.h"
+#include "ms-values.h"
 
 enum
 {
@@ -29,6 +30,12 @@ enum
   VALIDATE_OPTIM_CONFIG,
   VALIDATE_GAN_CONFIG,
   VALIDATE_SETTINGS,
+  VALUE_PARSE,            /* ms-values.h: the text a user types into a flag or an entry */
+  VALUE_PARSE_INTEGER,
+  VALUE_PARSE_RATE,
+  VALUE_PARSE_GENERIC,
+  VALUE_SETTING_FROM_KEY,
+  VALUE_QUOTE,
   N_PARSERS
 };
 
@@ -152,6 +159,87 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
         ok = ms_session_settings_validate (&s, &error);
         check_error (ok, error);
         ms_session_settings_clear (&s);
+      }
+      break;
+    case VALUE_PARSE:
+    case VALUE_PARSE_INTEGER:
+      {
+        MsValueSetting setting = (MsValueSetting) ((n > 0 ? rest[0] : 0) % MS_VALUE_N_SETTINGS);
+        const MsValueRange *range = ms_value_range (setting);
+        const char *value_text = n > 0 ? text + 1 : text;
+        gboolean ok;
+
+        g_assert (range != NULL);
+        if (data[0] % N_PARSERS == VALUE_PARSE)
+          {
+            double v = -12345.0;
+
+            ok = ms_value_parse (setting, value_text, &v, &error);
+            check_error (ok, error);
+            if (ok)
+              {
+                g_assert (isfinite (v) && v >= range->min && v <= range->max);
+                g_assert (!range->integer || v == floor (v));
+                g_assert (ms_value_check (setting, v, NULL));
+              }
+            else
+              g_assert (v == -12345.0);
+          }
+        else if (range->integer)
+          {
+            gint64 v = -12345;
+
+            ok = ms_value_parse_integer (setting, value_text, &v, &error);
+            check_error (ok, error);
+            if (ok)
+              g_assert ((double) v >= range->min && (double) v <= range->max);
+            else
+              g_assert (v == -12345);
+          }
+      }
+      break;
+    case VALUE_PARSE_RATE:
+      {
+        double v = 0;
+        gboolean ok = ms_value_parse_rate (text, &v, &error);
+
+        check_error (ok, error);
+        if (ok)
+          g_assert (v >= MS_VALUE_RATE_MIN && v <= MS_VALUE_RATE_MAX);
+      }
+      break;
+    case VALUE_PARSE_GENERIC:
+      {
+        double d = 0;
+        int i = 0;
+        gboolean ok = ms_value_parse_double (text, -1.0, 1e6, "value", &d, &error);
+
+        check_error (ok, error);
+        if (ok)
+          g_assert (isfinite (d) && d >= -1.0 && d <= 1e6);
+        g_clear_error (&error);
+        ok = ms_value_parse_int (text, -5, 4096, "count", &i, &error);
+        check_error (ok, error);
+        if (ok)
+          g_assert (i >= -5 && i <= 4096);
+      }
+      break;
+    case VALUE_SETTING_FROM_KEY:
+      {
+        MsValueSetting setting;
+
+        if (ms_value_setting_from_key (text, &setting))
+          g_assert (setting < MS_VALUE_N_SETTINGS && ms_value_range (setting)->key != NULL);
+      }
+      break;
+    case VALUE_QUOTE:
+      {
+        g_autofree char *q = ms_value_quote (text);
+
+        g_assert (g_utf8_validate (q, -1, NULL));
+        g_assert (g_utf8_strlen (q, -1) <= 41);
+        for (const char *p = q; *p != '\0'; p++)
+          g_assert ((guchar) *p >= 0x20 && *p != 0x7f);
       }
       break;
     default:
