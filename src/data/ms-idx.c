@@ -485,13 +485,15 @@ idx_read_header (IdxStream  *s,
                        "are the images and labels files swapped?"), s->display);
       else if (labels)
         g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
-                     ngettext ("%s has %u dimension; an IDX labels file has 1",
-                               "%s has %u dimensions; an IDX labels file has 1", head[3]),
+                     g_dngettext (GETTEXT_PACKAGE,
+                                  "%s has %u dimension; an IDX labels file has 1",
+                                  "%s has %u dimensions; an IDX labels file has 1", head[3]),
                      s->display, head[3]);
       else
         g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_CORRUPT,
-                     ngettext ("%s has %u dimension; an IDX images file has 3",
-                               "%s has %u dimensions; an IDX images file has 3", head[3]),
+                     g_dngettext (GETTEXT_PACKAGE,
+                                  "%s has %u dimension; an IDX images file has 3",
+                                  "%s has %u dimensions; an IDX images file has 3", head[3]),
                      s->display, head[3]);
       return FALSE;
     }

@@ -124,7 +124,7 @@ entry_error (GError    **error,
   va_start (args, format);
   what = g_strdup_vprintf (format, args);
   va_end (args);
-  /* TRANSLATORS: the last %s is one of the schedule's problems, a whole clause of its own */
+  /* Translators: the last %s is one of the schedule's problems, a whole clause of its own */
   g_set_error (error, MS_SCHEDULE_ERROR, MS_SCHEDULE_ERROR_PARSE,
                _("schedule entry %d (“%s”): %s"), index, shown, what);
   return FALSE;
