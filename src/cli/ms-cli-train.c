@@ -838,6 +838,7 @@ ms_cli_train (int    argc,
   TrainState state;
   const char *schedule_text = NULL;
   MsFrame *frame = NULL;
+  g_autoptr(MsFrame) held = NULL;
   Run run = { 0, };
   double seconds = 0.0;
   int status = 0;
@@ -959,7 +960,8 @@ ms_cli_train (int    argc,
   else if (run.diverged)
     status = MS_CLI_EXIT_DIVERGED;
 
-  frame = ms_session_get_frame (session);
+  /* Held: saving the snapshot below can deliver a newer frame and drop this one */
+  frame = held = ms_frame_ref (ms_session_get_frame (session));
   if (status == 0)
     {
       g_autofree char *metrics = frame->has_evaluation

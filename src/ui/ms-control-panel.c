@@ -30,10 +30,12 @@
 #include "ms-control-panel.h"
 #include "ms-draw-distribution.h"
 #include "ms-source.h"
+#include "ms-values.h"
 
 #define PENDING_TIMEOUT_US (5 * G_USEC_PER_SEC)   /* stop waiting for an unanswered command */
-#define LR_MIN     1e-8
-#define LR_MAX     10.0
+/* The learning rates typed or stepped to: ms-values.h's rules, the same as modescope-cli's */
+#define LR_MIN     MS_VALUE_RATE_MIN
+#define LR_MAX     MS_VALUE_RATE_MAX
 
 typedef struct
 {
@@ -956,22 +958,14 @@ apply_optim (MsControlPanel *self,
     }
 }
 
-/* Parses the learning rate entry: "2e-4", "0.0002" (C locale, surrounding spaces allowed) */
+/* Parses the learning rate entry: "2e-4", "0.0002" (C locale, surrounding spaces allowed),
+ * with ms-values.h, so the window refuses what modescope-cli refuses, in the same words */
 static gboolean
-parse_lr (const char *text,
-          double     *out)
+parse_lr (const char  *text,
+          double      *out,
+          GError     **error)
 {
-  g_autofree char *s = g_strstrip (g_strdup (text != NULL ? text : ""));
-  char *end = NULL;
-  double v;
-
-  if (*s == '\0')
-    return FALSE;
-  v = g_ascii_strtod (s, &end);
-  if (end == s || *end != '\0' || !isfinite (v) || !(v >= LR_MIN) || !(v <= LR_MAX))
-    return FALSE;
-  *out = v;
-  return TRUE;
+  return ms_value_parse_rate (text, out, error);
 }
 
 static void
@@ -980,15 +974,16 @@ apply_lr (MsControlPanel *self,
 {
   OptimControls *oc = &self->oc[generator];
   const char *text = gtk_editable_get_text (GTK_EDITABLE (oc->lr_row));
+  g_autoptr(GError) error = NULL;
   double lr;
 
   if (self->syncing)
     return;
-  if (!parse_lr (text, &lr))
+  if (!parse_lr (text, &lr, &error))
     {
-      g_autofree char *msg =
-        g_strdup_printf (_("“%s” is not a valid learning rate: enter a number between %g "
-                           "and %g, such as 2e-4."), text, LR_MIN, LR_MAX);
+      /* Translators: %s says what is wrong and what to type, e.g. "“abc” is not a finite
+       * number: the learning rate must be a number from 1e-08 to 10, such as 2e-4" */
+      g_autofree char *msg = g_strdup_printf (_("Not applied: %s."), error->message);
 
       gtk_widget_add_css_class (GTK_WIDGET (oc->lr_row), "error");
       gtk_widget_set_tooltip_text (GTK_WIDGET (oc->lr_row), msg);
@@ -1051,7 +1046,7 @@ on_lr_key (GtkEventControllerKey *controller,
     dir = -1;
   else
     return FALSE;
-  if (!parse_lr (gtk_editable_get_text (GTK_EDITABLE (row)), &lr))
+  if (!parse_lr (gtk_editable_get_text (GTK_EDITABLE (row)), &lr, NULL))
     lr = oc->lr;
   set_lr_text (self, generator, lr_step (lr, dir));
   apply_optim (self, generator);

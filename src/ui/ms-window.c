@@ -274,10 +274,19 @@ handle_events (MsWindow *self)
       switch (e->kind)
         {
         case MS_SESSION_EVENT_DIVERGED:
-          /* The trainer paused itself */
-          text = g_strdup_printf (_("Training diverged at iteration %lld and was rolled back"),
-                                  (long long) e->iteration);
+          /* The trainer paused itself; the label says where it rolled back to */
+          /* Translators: %s is e.g. "diverged at iteration 6 (loss D inf, loss G nan): rolled
+           * back to iteration 0 (weights and optimizer settings) and paused" */
+          text = g_strdup_printf (_("Training %s. Lower the learning rate, then press Play to "
+                                    "go on from there."), e->label);
           set_running_state (self, FALSE);
+          break;
+        case MS_SESSION_EVENT_BATCH:
+          /* The trainer clamped the batch to a small data set's size (command 0) */
+          if (e->command_id == 0)
+            /* Translators: %s is e.g. "batch 64 is larger than the data set, which has 5
+             * images: the batch is 5" */
+            text = g_strdup_printf (_("Batch size changed: %s"), e->label);
           break;
         case MS_SESSION_EVENT_REJECTED:
           /* Translators: %s says which value and why, e.g. "lr -1 is negative" */

@@ -196,6 +196,122 @@ v = json.load(open(sys.argv[1]))["settings"]; a = json.load(open(sys.argv[2]))["
 assert v["veegan"] is True and a["adagan_rounds"] == 2 and a["adagan_round_iters"] == 2' "$tmp/v.json" "$tmp/a.json"
 check $? "--veegan and --adagan-rounds reach the settings (--adagan-round-iters defaults to iters/R)"
 
+# Bad values everywhere: every numeric flag of every command, with a message naming the flag
+# and the range, exit code 2 before any work
+for args in "--lr abc" "--lr -1" "--lr 0" "--lr 1e400" "--lr inf" "--lr 100" "--lr-g 1e-9" \
+            "--lr-d ''"; do
+  # shellcheck disable=SC2086
+  expect_usage 2 "learning rate" train --dataset ring8 --iters 1 $args
+done
+expect_usage 2 "“abc” is not a finite number: the learning rate must be a number from 1e-08 to 10, such as 2e-4" \
+  train --dataset ring8 --iters 1 --lr abc
+expect_usage 2 "momentum “1” is out of range" train --dataset ring8 --iters 1 --momentum 1
+expect_usage 2 "beta1" train --dataset ring8 --iters 1 --beta1 1
+expect_usage 2 "beta2" train --dataset ring8 --iters 1 --beta2 -0.1
+expect_usage 2 "clip value “0” is out of range" train --dataset ring8 --iters 1 --clip 0
+expect_usage 2 "gradient-penalty weight" train --dataset ring8 --iters 1 --gp-lambda 1001
+expect_usage 2 "discriminator steps" train --dataset ring8 --iters 1 --n-critic 0
+expect_usage 2 "discriminator steps" train --dataset ring8 --iters 1 --n-critic 101
+expect_usage 2 "unrolling steps “-1” is out of range" train --dataset ring8 --iters 1 --unroll -1
+expect_usage 2 "pack size" train --dataset ring8 --iters 1 --pack 0
+expect_usage 2 "pack size" train --dataset ring8 --iters 1 --pack 17
+expect_usage 2 "batch size “4097” is out of range" train --dataset ring8 --iters 1 --batch 4097
+expect_usage 2 "“abc” is not a whole number" train --dataset ring8 --iters 1 --batch abc
+expect_usage 2 "“1e3” is not a whole number" train --dataset ring8 --iters 1e3
+expect_usage 2 "number of iterations" train --dataset ring8 --iters -1
+expect_usage 2 "number of iterations" train --dataset ring8 --iters 100000001
+expect_usage 2 "number of iterations “99999999999999999999” is out of range" train --dataset ring8 --iters 99999999999999999999
+expect_usage 2 "evaluation interval" train --dataset ring8 --iters 1 --eval-every 0
+expect_usage 2 "number of threads" train --dataset ring8 --iters 1 --threads 0
+expect_usage 2 "number of threads" train --dataset ring8 --iters 1 --threads 1025
+expect_usage 2 "seed “-1” is out of range" train --dataset ring8 --iters 1 --seed -1
+expect_usage 2 "AdaGAN rounds" train --dataset ring8 --iters 1 --adagan-rounds 11
+expect_usage 2 "AdaGAN iterations per round" train --dataset ring8 --iters 1 --adagan-rounds 2 --adagan-round-iters 0
+expect_usage 2 "--schedule at iteration 5: lr: learning rate “100” is out of range" \
+  train --dataset ring8 --iters 10 --schedule '5:lr=100'
+expect_usage 2 "“x” is not a whole number" metrics --real ring8 --seed x
+expect_usage 2 "“abc” is not a whole number: the number of samples" metrics --real ring8 --samples abc
+expect_usage 2 "time per case" bench --seconds 0 --no-torch
+expect_usage 2 "“abc” is not a whole number: the number of threads" bench --threads abc --no-torch
+expect_usage 2 "number of epochs “0” is out of range" train-classifier --dataset mnist --epochs 0
+expect_usage 2 "“abc” is not a whole number: the batch size" train-classifier --dataset mnist --batch abc
+expect_usage 2 "number of threads" eval-classifier --dataset mnist --threads -2
+
+# make_idx DIR N LABEL: a raw IDX training split of N 28x28 noise images, every label LABEL
+make_idx () {
+  mkdir -p "$1"
+  be=""
+  for shift in 24 16 8 0; do
+    be="$be\\$(printf '%03o' $(( ($2 >> shift) & 255 )))"
+  done
+  { printf '\000\000\010\003'; printf "$be"; printf '\000\000\000\034\000\000\000\034'
+    head -c $(($2 * 784)) /dev/urandom; } > "$1/train-images-idx3-ubyte"
+  { printf '\000\000\010\001'; printf "$be"
+    i=0; while [ $i -lt "$2" ]; do printf "\\$(printf '%03o' "$3")"; i=$((i + 1)); done
+  } > "$1/train-labels-idx1-ubyte"
+}
+
+# Empty, gigantic (sparse: refused from its size, never read) and unreadable files
+mkdir -p "$tmp/empty"
+: > "$tmp/empty/train-images-idx3-ubyte"
+: > "$tmp/empty/train-labels-idx1-ubyte"
+expect_usage 2 "is empty" train --dataset "$tmp/empty" --iters 1
+expect_usage 2 "is empty" metrics --real "$tmp/empty"
+make_idx "$tmp/huge" 5 1
+truncate -s 5G "$tmp/huge/train-images-idx3-ubyte"
+expect_usage 2 "unexpected data follow" train --dataset "$tmp/huge" --iters 1
+: > "$tmp/zero.msrun"
+expect_usage 2 "is empty" train --resume "$tmp/zero.msrun" --iters 1
+truncate -s 5G "$tmp/huge.msrun"
+expect_usage 2 "too large" train --resume "$tmp/huge.msrun" --iters 1
+rm -f "$tmp/huge.msrun" "$tmp/huge/train-images-idx3-ubyte"
+expect_usage 2 "not a regular file" train --resume "$tmp" --iters 1
+make_idx "$tmp/locked" 5 1
+chmod 000 "$tmp/locked"
+if [ "$(id -u)" -eq 0 ]; then
+  n=$((n + 1))
+  echo "ok $n - unreadable IDX folder # SKIP running as root, which reads any folder"
+else
+  expect_usage 2 "locked" train --dataset "$tmp/locked" --iters 1
+fi
+chmod 755 "$tmp/locked"
+
+# A folder of five images of one digit: the batch is clamped to 5 and the user told; modes
+# count the data set's one class; no metric is a NaN printed as a number where it applies
+make_idx "$tmp/one" 5 3
+"$cli" train --dataset "$tmp/one" --iters 4 --eval-every 2 --eval-samples 20 > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ "$rc" -eq 0 ] \
+  && grep -q "note: batch 64 is larger than the data set, which has 5 images: the batch is 5" "$tmp/err" \
+  && grep -q '^final iter=4 .* is=[0-9.]* .*kl=[0-9.]* .*modes=[01]/1 .*collapse=[a-z]* seconds=' "$tmp/out" \
+  && grep -q '^# the data set has one class (3)' "$tmp/out"
+check $? "a one-digit folder of 5 images trains with the batch clamped to 5, modes out of 1, explained"
+"$cli" train --dataset "$tmp/one" --iters 2 --eval-every 2 --eval-samples 10 --batch 4 \
+  --schedule '1:batch=100' > "$tmp/out" 2> "$tmp/err"
+[ $? -eq 0 ] && grep -q "note: batch 100 is larger than the data set" "$tmp/err"
+check $? "--schedule batch=100 on 5 images is clamped and explained"
+expect_usage 2 "has only 5 images: the metrics need at least 10" metrics --real "$tmp/one"
+make_idx "$tmp/twelve" 12 7
+"$cli" metrics --real "$tmp/twelve" > "$tmp/out" 2> "$tmp/err"
+[ $? -eq 0 ] && grep -q "has 12 images: all of them are evaluated" "$tmp/err" \
+  && grep -q 'modes=[01]/1 ' "$tmp/out"
+check $? "metrics --real on a 12-image one-digit folder evaluates all 12, modes out of 1"
+
+# Divergence: SGD at the largest learning rate blows up within a few iterations; the run is
+# rolled back, the user told what happened and what to try, and the exit status is 3
+"$cli" train --dataset ring8 --optimizer sgd --lr 10 --iters 300 --eval-every 50 \
+  --json "$tmp/div.json" --snapshot "$tmp/div.msrun" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ "$rc" -eq 3 ] && grep -q "training diverged at iteration [0-9]* (.*): rolled back to iteration 0" "$tmp/err" \
+  && grep -q "learning rate of 10: try a smaller one, such as --lr 1 " "$tmp/err" \
+  && grep -q "continue it with --resume $tmp/div.msrun --lr 1" "$tmp/err" \
+  && ! grep -q '^final ' "$tmp/out" \
+  && python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["final"]["status"] == "diverged"' "$tmp/div.json"
+check $? "--lr 10 with SGD diverges: rolled back, told on stderr, exit 3, JSON status diverged"
+"$cli" train --resume "$tmp/div.msrun" --lr 1 --iters 20 --eval-every 10 > "$tmp/out" 2> "$tmp/err"
+[ $? -eq 0 ] && grep -q '^final iter=20 ' "$tmp/out"
+check $? "the rolled-back snapshot continues with a lower learning rate"
+
 # The data credits the MNIST licence asks for
 "$cli" about > "$tmp/out" 2> "$tmp/err"
 grep -q "LeCun" "$tmp/out" && grep -q "Attribution-Share Alike 3.0" "$tmp/out"
