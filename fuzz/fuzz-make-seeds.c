@@ -99,18 +99,27 @@ gzip (const GByteArray *raw)
 
 /* u32 labels length, labels, images: the layout fuzz-idx.c reads */
 static void
-idx_seed (const char      *name,
-          const GByteArray *labels,
-          const GByteArray *images)
+idx_seed_flags (const char       *name,
+                const GByteArray *labels,
+                const GByteArray *images,
+                guint32           flags)
 {
   g_autoptr(GByteArray) b = g_byte_array_new ();
   guint8 len[4];
 
-  fuzz_put_le32 (len, labels->len);
+  fuzz_put_le32 (len, labels->len | flags);
   g_byte_array_append (b, len, 4);
   g_byte_array_append (b, labels->data, labels->len);
   g_byte_array_append (b, images->data, images->len);
   write_seed ("idx", name, b->data, b->len);
+}
+
+static void
+idx_seed (const char       *name,
+          const GByteArray *labels,
+          const GByteArray *images)
+{
+  idx_seed_flags (name, labels, images, 0);
 }
 
 static void
@@ -126,6 +135,15 @@ idx_seeds (void)
   idx_seed ("gzip", l3z, i3z);
   idx_seed ("raw-labels-gzip-images", l3, i3z);
   idx_seed ("count-mismatch", l3, i2);
+  /* raw content that the harness gzips: mutations stay valid gzip streams */
+  idx_seed_flags ("harness-gzip", l3, i3, 0xc0000000u);
+  {
+    /* 100 images of 28 x 28: 78 KB, more than one chunk of the reader's input */
+    g_autoptr(GByteArray) l = idx_file (1, 100, 0, 0);
+    g_autoptr(GByteArray) i = idx_file (3, 100, 28, 28);
+
+    idx_seed_flags ("harness-gzip-100", l, i, 0xc0000000u);
+  }
   {
     /* two gzip members joined, as `cat a.gz b.gz` makes */
     g_autoptr(GByteArray) half = g_byte_array_new ();
