@@ -236,6 +236,17 @@ ms_checkpoint_writer_free (MsCheckpointWriter *w)
   g_free (w);
 }
 
+/* No control characters: names are quoted in messages */
+static gboolean
+has_control_chars (const char *s,
+                   gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
+    if ((guchar) s[i] < 0x20 || s[i] == 0x7f)
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 valid_section_name (const char *name)
 {
@@ -244,7 +255,8 @@ valid_section_name (const char *name)
   if (name == NULL)
     return FALSE;
   len = strlen (name);
-  return len >= 1 && len <= MS_CHECKPOINT_MAX_NAME && g_utf8_validate (name, -1, NULL);
+  return len >= 1 && len <= MS_CHECKPOINT_MAX_NAME && g_utf8_validate (name, -1, NULL)
+         && !has_control_chars (name, len);
 }
 
 /* Writes the section header and returns where the payload starts, or 0 when the section cannot
@@ -653,7 +665,7 @@ parse (MsCheckpoint  *ck,
       if (size - pos < (gsize) name_len + 4 + 8)
         return fail_truncated (error, display, size, (guint64) pos + name_len + 4 + 8);
       name = (const char *) data + pos;
-      if (!g_utf8_validate_len (name, name_len, NULL))
+      if (!g_utf8_validate_len (name, name_len, NULL) || has_control_chars (name, name_len))
         {
           g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_CORRUPT,
                        _("'%s' is corrupt: the name of section %u is not valid text"),

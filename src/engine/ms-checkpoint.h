@@ -24,8 +24,8 @@
  *
  *   header   "MSCKPT\r\n" (8 bytes: the \r\n shows a text-mode transfer), u32 version,
  *            u32 number of sections
- *   section  u32 name length (1..255), name (UTF-8, no NUL), u32 type, u64 payload length,
- *            payload, u32 CRC-32 of the payload (zlib's crc32)
+ *   section  u32 name length (1..255), name (UTF-8, no control characters), u32 type,
+ *            u64 payload length, payload, u32 CRC-32 of the payload (zlib's crc32)
  *   trailer  u32 CRC-32 of everything before it
  *
  * Payloads of the built-in types (f32/f64 are IEEE 754, little-endian):
@@ -96,8 +96,8 @@ MsCheckpointWriter *ms_checkpoint_writer_new           (void);
 void                ms_checkpoint_writer_free          (MsCheckpointWriter *w);
 
 /* Each add copies its data into the writer at once, so the source may change afterwards.
- * @name: 1 to 255 bytes of UTF-8, unique within the file (programming errors otherwise:
- * g_critical and nothing is added). */
+ * @name: 1 to 255 bytes of UTF-8 without control characters, unique within the file
+ * (programming errors otherwise: g_critical and nothing is added). */
 void                ms_checkpoint_writer_add           (MsCheckpointWriter *w,
                                                         const char         *name,
                                                         guint32             type,

@@ -998,6 +998,42 @@ test_read_only_dir (Fixture       *f,
     }
 }
 
+/* A section name is quoted in messages: one with a control character is refused as corrupt,
+ * and the message does not carry it */
+static void
+test_control_char_name (void)
+{
+  static const char name[] = "a\nb\x1b[2J";
+  GByteArray *b = g_byte_array_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MsCheckpoint) ck = NULL;
+  guint32 u;
+  guint64 len = 0;
+
+  g_byte_array_append (b, (const guint8 *) "MSCKPT\r\n", 8);
+  u = GUINT32_TO_LE (1);
+  g_byte_array_append (b, (const guint8 *) &u, 4);                 /* version */
+  g_byte_array_append (b, (const guint8 *) &u, 4);                 /* one section */
+  u = GUINT32_TO_LE ((guint32) strlen (name));
+  g_byte_array_append (b, (const guint8 *) &u, 4);
+  g_byte_array_append (b, (const guint8 *) name, strlen (name));
+  u = GUINT32_TO_LE (MS_CHECKPOINT_TYPE_BLOB);
+  g_byte_array_append (b, (const guint8 *) &u, 4);
+  g_byte_array_append (b, (const guint8 *) &len, 8);
+  u = GUINT32_TO_LE ((guint32) crc32 (0L, Z_NULL, 0));
+  g_byte_array_append (b, (const guint8 *) &u, 4);                 /* empty payload's CRC */
+  u = GUINT32_TO_LE ((guint32) crc32 (0L, b->data, b->len));
+  g_byte_array_append (b, (const guint8 *) &u, 4);                 /* trailer */
+  bytes = g_byte_array_free_to_bytes (b);
+
+  ck = ms_checkpoint_load_bytes (bytes, &error);
+  g_assert_null (ck);
+  g_assert_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_CORRUPT);
+  g_assert_null (strchr (error->message, '\n'));
+  g_assert_null (strchr (error->message, '\x1b'));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1018,6 +1054,7 @@ main (int   argc,
   ADD ("/checkpoint/read-only-dir", test_read_only_dir);
 #undef ADD
   g_test_add_func ("/checkpoint/empty", test_empty);
+  g_test_add_func ("/checkpoint/control-char-name", test_control_char_name);
 
   return g_test_run ();
 }
