@@ -524,13 +524,47 @@ enc_evaluations (GByteArray *b,
 
 /* Errors ------------------------------------------------------------------------------- */
 
-static gboolean
-damaged (GError    **error,
-         const char *what)
+/* The part of a session file that is malformed: each has its own whole sentence */
+typedef enum
 {
-  g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_INVALID,
-               _("its %s are malformed (the file is damaged or was not written by ModeScope)"),
-               what);
+  PART_MARKER,
+  PART_SETTINGS,
+  PART_TRAINER,
+  PART_HISTORY,
+  PART_SNAPSHOTS,
+} Part;
+
+static gboolean
+damaged (GError **error,
+         Part     part)
+{
+  const char *message = NULL;
+
+  switch (part)
+    {
+    case PART_MARKER:
+      message = _("its format marker is malformed (the file is damaged or was not written by "
+                  "ModeScope)");
+      break;
+    case PART_SETTINGS:
+      message = _("its settings are malformed (the file is damaged or was not written by "
+                  "ModeScope)");
+      break;
+    case PART_TRAINER:
+      message = _("its trainer data are malformed (the file is damaged or was not written by "
+                  "ModeScope)");
+      break;
+    case PART_HISTORY:
+      message = _("its history is malformed (the file is damaged or was not written by "
+                  "ModeScope)");
+      break;
+    case PART_SNAPSHOTS:
+    default:
+      message = _("its snapshot list is malformed (the file is damaged or was not written by "
+                  "ModeScope)");
+      break;
+    }
+  g_set_error_literal (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_INVALID, message);
   return FALSE;
 }
 
@@ -895,6 +929,10 @@ read_file (MsCheckpoint  *ck,
                            _("it is a ModeScope checkpoint, but not a session file"));
       return FALSE;
     }
+  /* The version is quoted below: digits only, so no file text reaches the message */
+  if (*version == '\0' || strlen (version) > 9
+      || strspn (version, "0123456789") != strlen (version))
+    return damaged (error, PART_MARKER);
   if (g_ascii_strtoull (version, NULL, 10) != MS_SESSION_FILE_VERSION)
     {
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_TOO_NEW,
@@ -908,7 +946,7 @@ read_file (MsCheckpoint  *ck,
     return FALSE;
   dec_settings (&d, &l->settings);
   if (!d.ok || d.left != 0)
-    return damaged (error, _("settings"));
+    return damaged (error, PART_SETTINGS);
   if (!ms_session_settings_validate (&l->settings, error))
     {
       g_prefix_error (error, _("its settings are invalid: "));
@@ -926,7 +964,7 @@ read_file (MsCheckpoint  *ck,
   l->fed = dec_evaluations (&d);
   /* (the detector's inputs need not be in order: a restore goes back) */
   if (!d.ok || d.left != 0 || l->iteration < 0 || l->eval_every < 1 || l->eval_every > 1000000)
-    return damaged (error, _("trainer data"));
+    return damaged (error, PART_TRAINER);
 
   if (!blob (ck, "history", &d, error))
     return FALSE;
@@ -965,7 +1003,7 @@ read_file (MsCheckpoint  *ck,
   if (!d.ok || d.left != 0
       || !sorted_by_iteration (l->curve, G_STRUCT_OFFSET (MsCurvePoint, iteration))
       || !sorted_by_iteration (l->evaluations, G_STRUCT_OFFSET (MsSessionEvaluation, iteration)))
-    return damaged (error, _("history"));
+    return damaged (error, PART_HISTORY);
 
   if (!blob (ck, "snapshots", &d, error))
     return FALSE;
@@ -992,7 +1030,7 @@ read_file (MsCheckpoint  *ck,
       g_ptr_array_add (l->snapshots, s);
     }
   if (!d.ok || d.left != 0)
-    return damaged (error, _("snapshot list"));
+    return damaged (error, PART_SNAPSHOTS);
 
   l->notes = ms_checkpoint_get_key_values (ck, "notes", error);
   return l->notes != NULL;
@@ -1050,7 +1088,7 @@ new_from_checkpoint (MsCheckpoint  *ck,
   if (t->iteration != l.iteration)
     {
       _ms_trainer_free (t);
-      damaged (error, _("trainer data"));
+      damaged (error, PART_TRAINER);
       goto fail;
     }
   /* What start_run reset or recorded belongs to a fresh run, not to this one */

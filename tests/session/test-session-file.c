@@ -782,6 +782,34 @@ test_file_names_are_data (void)
       }
   }
   {
+    /* A format marker whose version is not a number is refused without quoting it */
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsCheckpoint) ck = ms_checkpoint_load (path, &error);
+    g_autoptr(MsCheckpointWriter) w = ms_checkpoint_writer_new ();
+    g_autoptr(GHashTable) marker = g_hash_table_new (g_str_hash, g_str_equal);
+
+    g_assert_no_error (error);
+    g_hash_table_insert (marker, "format", "modescope-session");
+    g_hash_table_insert (marker, "version", "2\n\x1b[2J%n");
+    for (guint i = 0; i < ms_checkpoint_get_n_sections (ck); i++)
+      {
+        const char *name = ms_checkpoint_get_section_name (ck, i);
+        guint32 type = ms_checkpoint_get_section_type (ck, i);
+        gsize plen = 0;
+        gconstpointer p = ms_checkpoint_get (ck, name, type, &plen);
+
+        if (strcmp (name, "modescope.session") == 0)
+          ms_checkpoint_writer_add_key_values (w, name, marker);
+        else
+          ms_checkpoint_writer_add (w, name, type, p, plen);
+      }
+    g_assert_true (ms_checkpoint_writer_save (w, bad, &error));
+    g_assert_null (ms_session_new_from_file (bad, &error));
+    g_assert_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_INVALID);
+    g_assert_null (strchr (error->message, '\n'));
+    g_assert_null (strchr (error->message, '\x1b'));
+  }
+  {
     /* The file's own names, well formed, still load */
     g_autoptr(GByteArray) b = settings_with_names (path, "ring8", "mlp");
 
