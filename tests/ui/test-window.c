@@ -13,10 +13,12 @@
 #include <glib/gstdio.h>
 
 #include <gif_lib.h>
+#include <math.h>
 #include <signal.h>
 #include <sys/resource.h>
 
 #include "ms-application.h"
+#include "ms-control-panel.h"
 #include "ms-export-dialog.h"
 #include "ms-help-page.h"
 #include "ms-window-private.h"
@@ -1417,6 +1419,298 @@ test_window_questions (void)
   ms_test_remove_dir (dir);
 }
 
+/* Bad values ----------------------------------------------------------------------------- */
+
+static gpointer
+panel_child (MsWindow   *window,
+             const char *name)
+{
+  GtkWidget *panel = _ms_window_get_part (window, "control-panel");
+  GObject *object = gtk_widget_get_template_child (panel, MS_TYPE_CONTROL_PANEL, name);
+
+  g_assert_nonnull (object);
+  return object;
+}
+
+static gboolean
+toast_contains (MsWindow *window,
+                gpointer  data)
+{
+  const char *toast = _ms_window_get_last_toast (window);
+
+  return toast != NULL && strstr (toast, data) != NULL;
+}
+
+static gboolean
+has_clamp_event (MsWindow *window,
+                 gpointer  data)
+{
+  MsSession *session = ms_window_get_session (window);
+
+  for (guint i = 0; i < ms_session_get_n_events (session); i++)
+    {
+      const MsSessionEvent *e = ms_session_get_event (session, i);
+
+      if (e->kind == MS_SESSION_EVENT_BATCH && e->command_id == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+is_paused_frame (MsWindow *window,
+                 gpointer  data)
+{
+  MsFrame *frame = ms_session_get_frame (ms_window_get_session (window));
+
+  return frame != NULL && frame->paused && !ms_window_get_running (window);
+}
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return ADW_MESSAGE_DIALOG (w);
+    }
+  return NULL;
+}
+
+static gboolean
+has_message_dialog (MsWindow *window,
+                    gpointer  data)
+{
+  return find_message_dialog () != NULL;
+}
+
+/* A raw IDX training split of @n noise images of 28x28, every label @label */
+static void
+write_idx_folder (const char *dir,
+                  guint       n,
+                  guint8      label)
+{
+  g_autofree char *images_path = g_build_filename (dir, "train-images-idx3-ubyte", NULL);
+  g_autofree char *labels_path = g_build_filename (dir, "train-labels-idx1-ubyte", NULL);
+  GByteArray *images = g_byte_array_new ();
+  GByteArray *labels = g_byte_array_new ();
+  guint8 head[16] = { 0, 0, 8, 3, n >> 24, n >> 16, n >> 8, n, 0, 0, 0, 28, 0, 0, 0, 28 };
+  GRand *rand = g_rand_new_with_seed (7);
+
+  g_byte_array_append (images, head, 16);
+  for (guint i = 0; i < n * 784; i++)
+    {
+      guint8 v = (guint8) g_rand_int_range (rand, 0, 256);
+
+      g_byte_array_append (images, &v, 1);
+    }
+  head[3] = 1;
+  g_byte_array_append (labels, head, 8);
+  for (guint i = 0; i < n; i++)
+    g_byte_array_append (labels, &label, 1);
+  g_assert_true (g_mkdir_with_parents (dir, 0755) == 0);
+  g_assert_true (g_file_set_contents (images_path, (char *) images->data, images->len, NULL));
+  g_assert_true (g_file_set_contents (labels_path, (char *) labels->data, labels->len, NULL));
+  g_byte_array_unref (images);
+  g_byte_array_unref (labels);
+  g_rand_free (rand);
+}
+
+/* Typing a bad learning rate shows an error state with the CLI's words and changes nothing */
+static void
+test_window_bad_learning_rates (void)
+{
+  MsWindow *window = new_ring8_window ();
+  const char *bad[] = { "abc", "-1", "1e400", "nan", "0", "100", "" };
+  MsSession *session = ms_window_get_session (window);
+  GtkWidget *panel;
+  AdwEntryRow *row;
+  guint n;
+
+  g_assert_true (wait_until (window, has_event, GINT_TO_POINTER (MS_SESSION_EVENT_RUN_STARTED),
+                             WAIT_SECONDS));
+  spin (window, 0.3);
+  panel = _ms_window_get_part (window, "control-panel");
+  row = panel_child (window, "g_lr_row");
+  n = ms_session_get_n_events (session);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      const char *message;
+
+      gtk_editable_set_text (GTK_EDITABLE (row), bad[i]);
+      g_signal_emit_by_name (row, "apply");
+      g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row), "error"));
+      message = ms_control_panel_get_message (MS_CONTROL_PANEL (panel));
+      g_assert_nonnull (message);
+      g_test_message ("“%s”: %s", bad[i], message);
+      g_assert_nonnull (strstr (message, "learning rate"));
+      g_assert_nonnull (strstr (message, "from 1e-08 to 10"));
+    }
+  spin (window, 0.3);
+  g_assert_cmpuint (ms_session_get_n_events (session), ==, n);
+  g_assert_cmpfloat_with_epsilon (ms_session_get_frame (session)->settings.optim_g.lr, 2e-4,
+                                  1e-12);
+
+  /* A good one applies and clears the error */
+  gtk_editable_set_text (GTK_EDITABLE (row), "1e-3");
+  g_signal_emit_by_name (row, "apply");
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (row), "error"));
+  g_assert_true (wait_until (window, has_event, GINT_TO_POINTER (MS_SESSION_EVENT_LR),
+                             WAIT_SECONDS));
+  destroy_window (window);
+}
+
+/* A diverging learning rate: rolled back and paused, the user told where and what to do, and
+ * Play goes on from the rollback point */
+static void
+test_window_divergence (void)
+{
+  MsWindow *window = new_ring8_window ();
+  MsSession *session = ms_window_get_session (window);
+  const MsSessionEvent *e = NULL;
+  gint64 rolled_back, target;
+
+  spin (window, 0.3);
+  ms_session_push (session, ms_session_command_new_set_lr (TRUE, 1e30));
+  ms_session_push (session, ms_session_command_new_set_lr (FALSE, 1e30));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.play-pause", NULL));
+  if (!wait_until (window, has_event, GINT_TO_POINTER (MS_SESSION_EVENT_DIVERGED),
+                   WAIT_SECONDS))
+    g_error ("no divergence within %d s", WAIT_SECONDS);
+  g_assert_true (wait_until (window, is_paused_frame, NULL, WAIT_SECONDS));
+  g_assert_true (wait_until (window, toast_contains, (gpointer) "rolled back to iteration",
+                             WAIT_SECONDS));
+  g_test_message ("toast: %s", _ms_window_get_last_toast (window));
+  g_assert_nonnull (strstr (_ms_window_get_last_toast (window), "Lower the learning rate"));
+  g_assert_false (ms_window_get_running (window));
+  for (guint i = 0; i < ms_session_get_n_events (session); i++)
+    if (ms_session_get_event (session, i)->kind == MS_SESSION_EVENT_DIVERGED)
+      e = ms_session_get_event (session, i);
+  g_assert_nonnull (e);
+  rolled_back = ms_session_get_frame (session)->iteration;
+  g_assert_cmpint (rolled_back, <, e->iteration);
+  g_assert_true (isfinite (ms_session_get_frame (session)->stats.loss_d));
+
+  /* A sane rate and Play: training goes on from the rollback point */
+  ms_session_push (session, ms_session_command_new_set_lr (TRUE, 2e-4));
+  ms_session_push (session, ms_session_command_new_set_lr (FALSE, 2e-4));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.play-pause", NULL));
+  target = rolled_back + 20;
+  g_assert_true (wait_until (window, iteration_above, &target, WAIT_SECONDS));
+  g_assert_true (ms_window_get_running (window));
+  g_assert_true (isfinite (ms_session_get_frame (session)->stats.loss_g));
+  destroy_window (window);
+}
+
+/* Broken session files and IDX folders: an error the user can read, and the window keeps its
+ * run and keeps working */
+static void
+test_window_bad_files (void)
+{
+  MsWindow *window = new_ring8_window ();
+  g_autofree char *dir = g_dir_make_tmp ("modescope-window-bad-XXXXXX", NULL);
+  g_autofree char *zero = g_build_filename (dir, "zero.msrun", NULL);
+  g_autofree char *garbage = g_build_filename (dir, "garbage.msrun", NULL);
+  g_autofree char *empty_dir = g_build_filename (dir, "empty", NULL);
+  g_autofree char *empty_images = g_build_filename (empty_dir, "train-images-idx3-ubyte", NULL);
+  g_autofree char *empty_labels = g_build_filename (empty_dir, "train-labels-idx1-ubyte", NULL);
+  g_autoptr(GFile) folder = g_file_new_for_path (empty_dir);
+  MsSession *session = ms_window_get_session (window);
+  GtkWidget *panel = _ms_window_get_part (window, "control-panel");
+  AdwMessageDialog *dialog;
+  const struct { const char *path; const char *words; } files[] = {
+    { zero, "is empty" }, { garbage, "not a ModeScope checkpoint" }, { dir, "not a regular file" },
+  };
+  gint64 target;
+
+  g_assert_true (g_file_set_contents (zero, "", 0, NULL));
+  g_assert_true (g_file_set_contents (garbage, "MSCK not really a checkpoint", -1, NULL));
+  spin (window, 0.3);
+  g_assert_false (ms_window_get_unsaved (window));
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      /* The Open dialog's path: the error as a toast */
+      _ms_window_open_session_path (window, files[i].path);
+      g_test_message ("%s: %s", files[i].path, _ms_window_get_last_toast (window));
+      g_assert_true (toast_contains (window, (gpointer) files[i].words));
+      g_assert_true (ms_window_get_session (window) == session);
+    }
+
+  /* An IDX folder of empty files: a dialog that says why, and the run stays */
+  g_assert_true (g_mkdir_with_parents (empty_dir, 0755) == 0);
+  g_assert_true (g_file_set_contents (empty_images, "", 0, NULL));
+  g_assert_true (g_file_set_contents (empty_labels, "", 0, NULL));
+  ms_control_panel_open_folder (MS_CONTROL_PANEL (panel), folder);
+  g_assert_true (wait_until (window, has_message_dialog, NULL, WAIT_SECONDS));
+  dialog = find_message_dialog ();
+  g_test_message ("%s: %s", adw_message_dialog_get_heading (dialog),
+                  adw_message_dialog_get_body (dialog));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "is empty"));
+  g_assert_nonnull (strstr (ms_control_panel_get_message (MS_CONTROL_PANEL (panel)),
+                            "This folder cannot be used"));
+  adw_message_dialog_response (dialog, "close");
+  if (gtk_widget_get_visible (GTK_WIDGET (dialog)))
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_true (ms_window_get_session (window) == session);
+
+  /* ... and the window still trains */
+  target = 20;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.play-pause", NULL));
+  g_assert_true (wait_until (window, iteration_above, &target, WAIT_SECONDS));
+  destroy_window (window);
+  ms_test_remove_dir (dir);
+}
+
+/* A folder of 5 images of one digit: the batch of 64 is clamped to 5 and the user told; the
+ * collapse reason explains the one class; no metric is NaN in the frame where it applies */
+static void
+test_window_small_folder (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("modescope-window-small-XXXXXX", NULL);
+  g_autoptr(GSettings) settings = test_settings ();
+  MsSessionSettings run;
+  MsWindow *window;
+  MsFrame *frame;
+  gint64 target = 3;
+
+  write_idx_folder (dir, 5, 3);
+  ms_session_settings_init (&run, dir, MS_LOSS_NSGAN);
+  run.eval_every = 2;
+  run.eval_samples = 20;
+  run.grid_size = 16;
+  run.start_paused = TRUE;
+  window = ms_window_new_for_run (NULL, settings, &run);
+  ms_session_settings_clear (&run);
+  g_object_ref_sink (window);
+  gtk_window_present (GTK_WINDOW (window));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.play-pause", NULL));
+  g_assert_true (wait_until (window, has_clamp_event, NULL, WAIT_SECONDS));
+  g_assert_true (wait_until (window, toast_contains, (gpointer) "Batch size changed",
+                             WAIT_SECONDS));
+  g_test_message ("toast: %s", _ms_window_get_last_toast (window));
+  g_assert_nonnull (strstr (_ms_window_get_last_toast (window), "which has 5 images"));
+  g_assert_true (wait_until (window, iteration_above, &target, WAIT_SECONDS));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.play-pause", NULL));
+  spin (window, 0.5);
+  frame = ms_session_get_frame (ms_window_get_session (window));
+  g_assert_cmpint (frame->settings.gan.batch, ==, 5);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (panel_child (window, "batch_spin")), ==, 5);
+  g_assert_true (frame->has_evaluation);
+  g_assert_cmpint (frame->evaluation.k_data, ==, 1);
+  g_assert_cmpint (frame->evaluation.modes_covered, <=, 1);
+  g_assert_true (isfinite (frame->evaluation.is_mean));
+  g_assert_true (isfinite (frame->evaluation.collapse_score));
+  g_test_message ("reason: %s", frame->collapse_reason);
+  g_assert_nonnull (strstr (frame->collapse_reason, "the data set has one class (3)"));
+  destroy_window (window);
+  ms_test_remove_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1447,5 +1741,9 @@ main (int   argc,
   g_test_add_func ("/ui/window/filmstrip", test_window_filmstrip);
   g_test_add_func ("/ui/window/session-files", test_window_session_files);
   g_test_add_func ("/ui/window/questions", test_window_questions);
+  g_test_add_func ("/ui/window/bad-learning-rates", test_window_bad_learning_rates);
+  g_test_add_func ("/ui/window/divergence", test_window_divergence);
+  g_test_add_func ("/ui/window/bad-files", test_window_bad_files);
+  g_test_add_func ("/ui/window/small-folder", test_window_small_folder);
   return g_test_run ();
 }
