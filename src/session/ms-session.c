@@ -653,7 +653,7 @@ _ms_trainer_load (Trainer  *t,
   if (len != SESSION_BLOB_SIZE)
     {
       g_set_error_literal (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_INVALID,
-                           "the snapshot's session section has the wrong size");
+                           _("the snapshot’s session section has the wrong size"));
       return FALSE;
     }
   memset (&stats, 0, sizeof stats);
@@ -668,7 +668,7 @@ _ms_trainer_load (Trainer  *t,
   if (iteration < 0)
     {
       g_set_error_literal (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_INVALID,
-                           "the snapshot's iteration is negative");
+                           _("the snapshot’s iteration is negative"));
       return FALSE;
     }
   if (!ms_gan_load (t->gan, ck, error))
@@ -1551,14 +1551,19 @@ compare_scheduled (gconstpointer a,
   return ca->id < cb->id ? -1 : ca->id > cb->id;
 }
 
-/* Applies every queued command and every scheduled one that is due; TRUE if any was. */
+/* Applies the commands queued when it starts and every scheduled one that is due; TRUE if
+ * any was.  Only those already queued: commands that cost a step or an evaluation (step,
+ * restore, reset) can take longer than a front end takes to push the next ones, and a drain
+ * that waited for an empty queue would then never end, posting no frame and keeping every
+ * snapshot and event it made in memory (modescope-cli soak found it on MNIST). */
 static gboolean
 trainer_drain (Trainer *t)
 {
   MsSessionCommand *c;
   gboolean any = FALSE, sort = FALSE;
+  gint queued = g_async_queue_length (t->sh->commands);
 
-  while ((c = g_async_queue_try_pop (t->sh->commands)) != NULL)
+  while (queued-- > 0 && (c = g_async_queue_try_pop (t->sh->commands)) != NULL)
     {
       if (c->at >= 0)
         {

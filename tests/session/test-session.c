@@ -667,6 +667,38 @@ test_session_delete_snapshot (void)
   finalize_session (session);
 }
 
+/* Commands pushed faster than the trainer applies them (each step costs one): frames keep
+ * coming, since a drain applies only what was queued when it began */
+static void
+test_session_command_flood (void)
+{
+  MsSessionSettings s;
+  FrameLog log;
+  MsSession *session;
+  gint64 end;
+  guint frames_before, pushed = 0;
+
+  settings_for_test (&s, 6);
+  s.gan.batch = 512;   /* a step of about 10 ms: slower than the pushes */
+  session = new_session (&s, &log);
+  wait_frames (session, &log, 1);
+  frames_before = log.n_frames;
+  end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end)
+    {
+      ms_session_push (session, ms_session_command_new_step (MS_STEP_BOTH));
+      pushed++;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  g_test_message ("%u steps pushed, %u frames while pushing, iteration %" G_GINT64_FORMAT,
+                  pushed, log.n_frames - frames_before, ms_session_get_iteration (session));
+  g_assert_cmpuint (log.n_frames - frames_before, >=, 1);
+  g_assert_false (log.non_finite);
+  ms_session_settings_clear (&s);
+  finalize_session (session);
+}
+
 /* Images: the grey grid and the classifier's evaluation (skipped without MNIST) */
 static void
 test_session_mnist (void)
@@ -881,6 +913,7 @@ main (int    argc,
   g_test_add_func ("/session/divergence", test_session_divergence);
   g_test_add_func ("/session/reset-new-run", test_session_reset_new_run);
   g_test_add_func ("/session/delete-snapshot", test_session_delete_snapshot);
+  g_test_add_func ("/session/command-flood", test_session_command_flood);
   g_test_add_func ("/session/mnist", test_session_mnist);
   g_test_add_func ("/session/dispose-running", test_session_dispose_running);
   g_test_add_func ("/session/invalid-settings", test_session_invalid_settings);
