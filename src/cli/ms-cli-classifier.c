@@ -84,7 +84,8 @@ report_progress (const MsClassifierProgressInfo *info,
       double done = (info->epoch - 1) + (double) info->batch_index / info->n_batches;
       double eta = elapsed / done * (info->n_epochs - done);
 
-      fprintf (stderr, _("\repoch %d/%d  batch %d/%d  loss %.4f  accuracy %.4f  eta %.0f s   "),
+      fputc ('\r', stderr);
+      fprintf (stderr, _("epoch %d/%d  batch %d/%d  loss %.4f  accuracy %.4f  eta %.0f s   "),
                info->epoch, info->n_epochs, info->batch_index, info->n_batches, info->loss,
                info->accuracy, eta);
     }

@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -126,7 +128,7 @@ ms_mixture_new_by_name (const char  *name,
     g_autofree char *valid = g_strjoinv (", ", (char **) mixture_names);
 
     g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_INVALID,
-                 "Unknown mixture “%s”; valid names are %s", name != NULL ? name : "", valid);
+                 _("Unknown mixture “%s”; valid names are %s"), name != NULL ? name : "", valid);
   }
   return NULL;
 }

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "ms-source.h"
@@ -56,7 +57,9 @@ ms_data_source_open (const char  *name,
         return NULL;
       src = g_new0 (MsDataSource, 1);
       src->name = g_strdup (name);
-      src->title = g_strdup_printf ("%u Gaussians (%s)", mix->k, name);
+      /* Translators: a 2-D data set: its number of Gaussians and its name, "8 Gaussians
+       * (ring8)" */
+      src->title = g_strdup_printf (_("%u Gaussians (%s)"), mix->k, name);
       src->mixture = mix;
       src->ndim = 1;
       src->shape[0] = 2;
@@ -102,10 +105,12 @@ ms_data_source_open (const char  *name,
     }
   {
     g_autofree char *mixtures = g_strjoinv (", ", (char **) ms_mixture_names ());
+    g_autofree char *valid = g_utf8_make_valid (name, -1);
 
+    /* Translators: %s are the name given and the 2-D data sets' names (ring8, grid25, ...) */
     g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_NOT_FOUND,
-                 "unknown dataset “%s”: use mnist, fashion, %s, or the path of a folder with "
-                 "IDX files", name, mixtures);
+                 _("unknown dataset “%s”: use mnist, fashion, %s, or the path of a folder with "
+                   "IDX files"), valid, mixtures);
   }
   return NULL;
 }
@@ -120,7 +125,7 @@ ms_data_source_new_drawn (const float *xy,
   g_return_val_if_fail (xy != NULL && n >= 1, NULL);
   src = g_new0 (MsDataSource, 1);
   src->name = g_strdup ("drawn");
-  src->title = g_strdup ("Drawn distribution");
+  src->title = g_strdup (_("Drawn distribution"));
   src->mixture = ms_mixture_new_from_points (xy, n, std);
   src->ndim = 1;
   src->shape[0] = 2;

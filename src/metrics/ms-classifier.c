@@ -128,14 +128,14 @@ check_images (const MsDataset *ds,
   if (ds->rows != MS_CLASSIFIER_SIDE || ds->cols != MS_CLASSIFIER_SIDE)
     {
       g_set_error (error, MS_CLASSIFIER_ERROR, MS_CLASSIFIER_ERROR_INVALID,
-                   "The classifier takes 28x28 images, but %s has %ux%u images",
-                   ds->name ? ds->name : "the dataset", ds->rows, ds->cols);
+                   _("The classifier takes 28x28 images, but “%s” has %ux%u images"),
+                   ds->name ? ds->name : "?", ds->rows, ds->cols);
       return FALSE;
     }
   if (ds->n == 0)
     {
       g_set_error (error, MS_CLASSIFIER_ERROR, MS_CLASSIFIER_ERROR_INVALID,
-                   "%s has no images", ds->name ? ds->name : "The dataset");
+                   _("The data set “%s” has no images"), ds->name ? ds->name : "?");
       return FALSE;
     }
   return TRUE;
@@ -184,21 +184,21 @@ ms_classifier_train (MsClassifier        *c,
   if (epochs < 1 || epochs > 1000)
     {
       g_set_error (error, MS_CLASSIFIER_ERROR, MS_CLASSIFIER_ERROR_INVALID,
-                   "The number of epochs must be between 1 and 1000, not %d", epochs);
+                   _("The number of epochs must be between 1 and 1000, not %d"), epochs);
       return FALSE;
     }
   if (batch < 1 || batch > 4096)
     {
       g_set_error (error, MS_CLASSIFIER_ERROR, MS_CLASSIFIER_ERROR_INVALID,
-                   "The batch size must be between 1 and 4096, not %d", batch);
+                   _("The batch size must be between 1 and 4096, not %d"), batch);
       return FALSE;
     }
   for (guint i = 0; i < train->n; i++)
     if (train->labels[i] >= MS_CLASSIFIER_N_CLASSES)
       {
         g_set_error (error, MS_CLASSIFIER_ERROR, MS_CLASSIFIER_ERROR_INVALID,
-                     "Image %u of %s has label %u; the classifier knows 10 classes", i,
-                     train->name ? train->name : "the dataset", train->labels[i]);
+                     _("Image %u of “%s” has label %u; the classifier knows 10 classes"), i,
+                     train->name ? train->name : "?", train->labels[i]);
         return FALSE;
       }
 
@@ -286,7 +286,7 @@ ms_classifier_train (MsClassifier        *c,
               if (!cb (&info, user_data))
                 {
                   g_set_error (error, MS_CLASSIFIER_ERROR, MS_CLASSIFIER_ERROR_CANCELLED,
-                               "Training the classifier was cancelled in epoch %d", epoch);
+                               _("Training the classifier was cancelled in epoch %d"), epoch);
                   return FALSE;
                 }
             }
