@@ -60,7 +60,13 @@ main (int    argc,
       char **argv)
 {
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  {
+    /* MODESCOPE_LOCALEDIR: the catalogues of an uninstalled build (<build>/po), for tests */
+    const char *localedir = g_getenv ("MODESCOPE_LOCALEDIR");
+
+    bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir
+                                                                          : LOCALEDIR);
+  }
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   /* Numbers in our key=value output must always use a decimal point. */
