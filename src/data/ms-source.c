@@ -6,7 +6,10 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ms-source.h"
 
@@ -86,6 +89,17 @@ ms_data_source_open (const char  *name,
     {
       g_autofree char *base = g_path_get_basename (name);
 
+      /* An unreadable folder would otherwise look empty ("no images file") */
+      if (g_access (name, R_OK | X_OK) != 0)
+        {
+          int saved_errno = errno;
+          g_autofree char *display = g_filename_display_name (name);
+
+          g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_IO,
+                       _("Cannot read the folder “%s”: %s; check its permissions"), display,
+                       g_strerror (saved_errno));
+          return NULL;
+        }
       train = ms_dataset_load_folder (name, "train", error);
       if (train == NULL)
         return NULL;

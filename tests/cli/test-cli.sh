@@ -272,7 +272,7 @@ if [ "$(id -u)" -eq 0 ]; then
   n=$((n + 1))
   echo "ok $n - unreadable IDX folder # SKIP running as root, which reads any folder"
 else
-  expect_usage 2 "locked" train --dataset "$tmp/locked" --iters 1
+  expect_usage 2 "Cannot read the folder “$tmp/locked”: Permission denied" train --dataset "$tmp/locked" --iters 1
 fi
 chmod 755 "$tmp/locked"
 

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "ms-application.h"
 #include "ms-control-panel.h"
@@ -1656,6 +1657,27 @@ test_window_bad_files (void)
   if (gtk_widget_get_visible (GTK_WIDGET (dialog)))
     gtk_window_destroy (GTK_WINDOW (dialog));
   g_assert_true (ms_window_get_session (window) == session);
+
+  /* A folder that cannot be read (root reads any folder: then only said) */
+  if (geteuid () == 0)
+    g_test_message ("unreadable folder: not checked, running as root");
+  else
+    {
+      g_autofree char *locked = g_build_filename (dir, "locked", NULL);
+      g_autoptr(GFile) locked_file = g_file_new_for_path (locked);
+
+      write_idx_folder (locked, 5, 1);
+      g_assert_true (g_chmod (locked, 0) == 0);
+      ms_control_panel_open_folder (MS_CONTROL_PANEL (panel), locked_file);
+      g_assert_true (wait_until (window, has_message_dialog, NULL, WAIT_SECONDS));
+      dialog = find_message_dialog ();
+      g_test_message ("%s", adw_message_dialog_get_body (dialog));
+      adw_message_dialog_response (dialog, "close");
+      if (gtk_widget_get_visible (GTK_WIDGET (dialog)))
+        gtk_window_destroy (GTK_WINDOW (dialog));
+      g_assert_true (g_chmod (locked, 0755) == 0);
+      g_assert_true (ms_window_get_session (window) == session);
+    }
 
   /* ... and the window still trains */
   target = 20;
