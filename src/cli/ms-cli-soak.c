@@ -40,8 +40,7 @@
  * "nan TEXT", "done"); its standard error is the parent's.
  *
  * Test-only: --inject abort|nan|leak makes the worker abort, report a fake NaN escape, or
- * hold 15% more memory (plus 16 MB) after the warm-up, so the tests can show that each check
- * fails.
+ * hold 128 MB more after the warm-up, so the tests can show that each check fails.
  */
 #include "config.h"
 
@@ -70,18 +69,21 @@
 #define SOAK_MAX_SNAPSHOTS    8
 #define SOAK_WARMUP_MAX_S     180.0
 #define SOAK_WARMUP_SHARE     0.2
-#define SOAK_GROWTH_LIMIT     5.0   /* percent */
+#define SOAK_GROWTH_LIMIT     5.0   /* percent, --growth-limit */
 #define SOAK_SETTLE_MS        2000
 #define SOAK_HANG_SECONDS     300   /* after the deadline, before the worker is killed */
+#define SOAK_RSS_LIMIT_MB     6144  /* the worker is killed above this (a shared machine) */
 
 typedef struct
 {
   double   minutes;
+  double   growth_limit;
   gint64   seed;
   char    *dataset;
   char    *arch;
   int      threads;
   char    *report;
+  char    *log;
   char    *inject;
   gboolean worker;
 } SoakArgs;
@@ -92,6 +94,7 @@ soak_args_clear (SoakArgs *a)
   g_free (a->dataset);
   g_free (a->arch);
   g_free (a->report);
+  g_free (a->log);
   g_free (a->inject);
 }
 
@@ -125,14 +128,17 @@ static const char * const kind_names[K_N] = {
   "new_run",
 };
 
-/* Relative weights per 100 ms tick.  Expensive settings (unroll 6..10, n_critic up to 10)
- * stay reachable but rare, and unroll above 5 caps the batch at 64: one such iteration of
- * dcgan-small on MNIST takes seconds and a gigabyte of step arena. */
+/* Relative weights per 100 ms tick (about 56 in all).  Commands that stop or move the run
+ * (pause, step, restore, reset, new run) each cost an evaluation, which on MNIST takes longer
+ * than an iteration, so they are rarer than setting changes.  Expensive settings (unroll 6..10,
+ * n_critic 6..10) stay reachable but rare, and unroll above 5 caps the batch at 64 and
+ * n_critic at 5: one such iteration of dcgan-small on MNIST takes seconds and a gigabyte of
+ * step arena. */
 static const double kind_weights[K_N] = {
-  [K_OPTIMIZER] = 6, [K_LR] = 16, [K_LOSS] = 4, [K_UNROLL] = 3, [K_VEEGAN] = 2,
-  [K_N_CRITIC] = 2, [K_CLIP] = 2, [K_GP_LAMBDA] = 2, [K_BATCH] = 4, [K_PAUSE] = 4,
-  [K_RESUME] = 8, [K_STEP] = 6, [K_SNAPSHOT] = 4, [K_DELETE_SNAPSHOT] = 0, [K_RESTORE] = 3,
-  [K_EVAL_EVERY] = 1, [K_RESET] = 0.25, [K_NEW_RUN] = 0.25,
+  [K_OPTIMIZER] = 6, [K_LR] = 16, [K_LOSS] = 3, [K_UNROLL] = 2, [K_VEEGAN] = 1.5,
+  [K_N_CRITIC] = 1.5, [K_CLIP] = 1.5, [K_GP_LAMBDA] = 1.5, [K_BATCH] = 3, [K_PAUSE] = 1.5,
+  [K_RESUME] = 3, [K_STEP] = 2, [K_SNAPSHOT] = 2, [K_DELETE_SNAPSHOT] = 0, [K_RESTORE] = 1,
+  [K_EVAL_EVERY] = 0.5, [K_RESET] = 0.15, [K_NEW_RUN] = 0.15,
 };
 
 /* Options --------------------------------------------------------------------------- */
@@ -156,6 +162,11 @@ parse_args (int        argc,
       N_("Engine threads (default: one per core)"), N_("N") },
     { "report", 0, 0, G_OPTION_ARG_FILENAME, &a->report,
       N_("Write the figures as JSON to FILE"), N_("FILE") },
+    { "growth-limit", 0, 0, G_OPTION_ARG_DOUBLE, &a->growth_limit,
+      N_("Fail above this memory growth in percent (default 5; a run of seconds needs more, "
+         "its warm-up is too short for the allocator to settle)"), N_("PERCENT") },
+    { "log", 0, 0, G_OPTION_ARG_FILENAME, &a->log,
+      N_("Write every command the worker applied, with its time, to FILE"), N_("FILE") },
     { "inject", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &a->inject, NULL, NULL },
     { "worker", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &a->worker, NULL, NULL },
     { NULL }
@@ -163,6 +174,7 @@ parse_args (int        argc,
   g_autoptr(GOptionContext) ctx = NULL;
 
   a->minutes = 30.0;
+  a->growth_limit = SOAK_GROWTH_LIMIT;
   a->seed = 1;
   ctx = g_option_context_new (NULL);
   g_option_context_set_summary (ctx, _("Train while applying a random valid command every "
@@ -175,6 +187,8 @@ parse_args (int        argc,
     return ms_cli_usage_error (error, _("unexpected argument “%s”"), argv[1]);
   if (!isfinite (a->minutes) || a->minutes <= 0.0 || a->minutes > 100000.0)
     return ms_cli_usage_error (error, _("--minutes must be above 0 and at most 100000"));
+  if (!isfinite (a->growth_limit) || a->growth_limit < 0.0)
+    return ms_cli_usage_error (error, _("--growth-limit must be a percentage of at least 0"));
   if (a->seed < 0)
     return ms_cli_usage_error (error, _("--seed must not be negative"));
   if (a->threads < 0 || a->threads > 1024)
@@ -222,6 +236,7 @@ typedef struct
   gint64             end_us;
   gint64             warmup_us;
   gboolean           is_2d;
+  int                pack;      /* of the run last started */
 
   Phase              phase;
   gboolean           warmup_level_done;
@@ -697,6 +712,16 @@ current_gan (Worker *w)
   return c;
 }
 
+/* PacGAN multiplies what D sees by pack; the unroll repeats D steps inside the G step */
+static int
+batch_cap (Worker *w,
+           int     unroll)
+{
+  int cap = unroll > 5 ? 32 : unroll > 0 ? 64 : 256;
+
+  return MAX (8, cap / MAX (w->pack, 1));
+}
+
 static void
 push_gan (Worker      *w,
           Kind         kind,
@@ -705,8 +730,9 @@ push_gan (Worker      *w,
 {
   g_autoptr(GError) error = NULL;
 
+  c->batch = MIN (c->batch, batch_cap (w, c->unroll));
   if (c->unroll > 5)
-    c->batch = MIN (c->batch, 64);
+    c->n_critic = MIN (c->n_critic, 5);
   if (c->veegan)
     c->unroll = 0;
   c->adagan_rounds = 0;
@@ -805,7 +831,8 @@ random_command (Worker *w)
         double u = g_rand_double (r);
         g_autofree char *text = NULL;
 
-        c.unroll = u < 0.5 ? 0 : u < 0.9 ? g_rand_int_range (r, 1, 6) : g_rand_int_range (r, 6, 11);
+        c.unroll = u < 0.6 ? 0 : u < 0.95 ? g_rand_int_range (r, 1, 6)
+                                          : g_rand_int_range (r, 6, 11);
         c.unroll_first_order = g_rand_boolean (r);
         if (c.unroll > 0)
           c.veegan = FALSE;
@@ -822,7 +849,7 @@ random_command (Worker *w)
       {
         g_autofree char *text = NULL;
 
-        c.n_critic = g_rand_double (r) < 0.8 ? g_rand_int_range (r, 1, 6)
+        c.n_critic = g_rand_double (r) < 0.9 ? g_rand_int_range (r, 1, 6)
                                              : g_rand_int_range (r, 6, 11);
         text = g_strdup_printf ("%d", c.n_critic);
         push_gan (w, kind, &c, text);
@@ -852,8 +879,7 @@ random_command (Worker *w)
         static const int batches[] = { 8, 16, 32, 64, 128, 256 };
         int b = batches[g_rand_int_range (r, 0, G_N_ELEMENTS (batches))];
 
-        if (c.unroll > 5)
-          b = MIN (b, 64);
+        b = MIN (b, batch_cap (w, c.unroll));
         c.batch = b;
         if (model.valid)
           model.gan.batch = b;
@@ -909,7 +935,8 @@ random_command (Worker *w)
 
         ms_session_settings_copy (&s, &w->start);
         s.seed = (guint64) g_rand_int_range (r, 1, 1000000);
-        s.pack = g_rand_double (r) < 0.5 ? 1 : g_rand_int_range (r, 2, 5);
+        s.pack = g_rand_double (r) < 0.7 ? 1 : g_rand_int_range (r, 2, 5);
+        w->pack = s.pack;
         text = g_strdup_printf ("seed %" G_GUINT64_FORMAT " pack %d", s.seed, s.pack);
         push_new_run (w, &s, kind, text);
         ms_session_settings_clear (&s);
@@ -942,6 +969,7 @@ start_quiesce (Worker *w)
   w->phase = PHASE_QUIESCE;
   w->quiesce_started = FALSE;
   push (w, K_PAUSE, ms_session_command_new_pause (), "%s", "(level)");
+  w->pack = w->start.pack;
   push_new_run (w, &w->start, K_NEW_RUN, "(level: the starting settings)");
   w->quiesce_id = GPOINTER_TO_UINT (g_queue_peek_tail (&w->in_flight));
 }
@@ -976,11 +1004,10 @@ on_tick (gpointer data)
       if (w->args->inject != NULL && strcmp (w->args->inject, "leak") == 0
           && w->warmup_level_done)
         {
-          /* 15% of the resident set plus 16 MB, 2 MB a tick, touched so it is resident */
-          gint64 rss = read_rss_kb (0);
-          gsize chunk = 2 << 20;
+          /* 128 MB, 8 MB a tick, touched so it is resident */
+          gsize chunk = 8 << 20;
 
-          if (w->leak_bytes < (gsize) (rss * 1024 / 10 * 3 / 2) + (16u << 20))
+          if (w->leak_bytes < (128u << 20))
             {
               guint8 *p = g_malloc (chunk);
 
@@ -1009,26 +1036,17 @@ on_tick (gpointer data)
       if (now >= w->settle_until_us)
         {
           gint64 untrimmed = read_rss_kb (0);
-
-          /* Freed memory the allocator keeps for later (a curve that a new run emptied,
-           * a bigger arena freed) is not growth: give it back first, and say how much */
           struct mallinfo2 mi;
           guint n_curve = 0, n_evals = 0;
 
+          /* Freed memory the allocator keeps for later (a curve that a new run emptied,
+           * a bigger arena freed) is not growth: give it back first, and say how much.
+           * The allocator's own count of live bytes goes with it. */
           malloc_trim (0);
           mi = mallinfo2 ();
           ms_session_get_curve (w->session, &n_curve);
           ms_session_get_evaluations (w->session, &n_evals);
           emit ("level %" G_GINT64_FORMAT " %" G_GINT64_FORMAT, read_rss_kb (0), untrimmed);
-          if (g_getenv ("SOAK_SMAPS") != NULL)
-            {
-              static int nth;
-              g_autofree char *text = NULL;
-              g_autofree char *path = g_strdup_printf ("%s.%d", g_getenv ("SOAK_SMAPS"), nth++);
-
-              g_file_get_contents ("/proc/self/smaps", &text, NULL, NULL);
-              g_file_set_contents (path, text, -1, NULL);
-            }
           emit ("heap in_use_kb=%zu mmapped_kb=%zu curve=%u evaluations=%u events=%u "
                 "branches=%u", mi.uordblks / 1024, mi.hblkhd / 1024, n_curve, n_evals,
                 ms_session_get_n_events (w->session), ms_session_get_n_branches (w->session));
@@ -1075,6 +1093,7 @@ run_worker (SoakArgs *a)
   w.start.arch = g_strdup (a->arch);
   w.start.seed = (guint64) a->seed;
   w.start.headless = TRUE;
+  w.pack = w.start.pack;
   w.args = a;
   w.rand = g_rand_new_with_seed ((guint32) (a->seed ^ 0x50a4u));
   w.pending_snaps = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -1127,16 +1146,19 @@ typedef struct
   gboolean          done;
   gboolean          exited;
   gboolean          hung;
+  gboolean          over_limit;
   gint64            start_us;      /* "ready" */
   double            seconds;
   double            warmup_s;
 
   char             *last_command;
+  FILE             *log;           /* --log */
   GHashTable       *stat;          /* the latest "stat" line: key -> value */
   GPtrArray        *nan_lines;
   GPtrArray        *messages;      /* rejected commands, errors */
   gint64            levels[2];     /* KB; -1 until read */
   gint64            untrimmed[2];  /* the same before malloc_trim() */
+  gint64            heap_kb[2];    /* live bytes by the allocator's count (mallinfo2) */
   guint             n_levels;
 
   /* RSS samples after "ready": seconds, KB */
@@ -1185,6 +1207,9 @@ on_line (GObject      *source,
 
   if (line == NULL)
     return;   /* the end (the worker exited) or cancelled */
+  if (p->log != NULL && !g_str_has_prefix (line, "stat "))
+    fprintf (p->log, "%.1f %s\n",
+             p->ready ? (g_get_monotonic_time () - p->start_us) / 1e6 : 0.0, line);
   if (strcmp (line, "ready") == 0)
     {
       p->ready = TRUE;
@@ -1235,8 +1260,13 @@ on_line (GObject      *source,
     }
   else if (g_str_has_prefix (line, "heap "))
     {
+      guint64 in_use = 0, mmapped = 0;
+
       printf ("soak: %s\n", line);
       fflush (stdout);
+      if (sscanf (line, "heap in_use_kb=%" G_GUINT64_FORMAT " mmapped_kb=%" G_GUINT64_FORMAT,
+                  &in_use, &mmapped) == 2 && p->n_levels > 0)
+        p->heap_kb[p->n_levels - 1] = (gint64) (in_use + mmapped);
     }
   else if (g_str_has_prefix (line, "rejected ") || g_str_has_prefix (line, "error "))
     {
@@ -1293,6 +1323,15 @@ on_sample (gpointer data)
   kb = read_rss_kb (p->pid);
   if (kb < 0)
     return G_SOURCE_CONTINUE;
+  if (kb > (gint64) SOAK_RSS_LIMIT_MB * 1024 && !p->over_limit)
+    {
+      /* The machine is shared: a worker this large is stopped (and the run fails) */
+      p->over_limit = TRUE;
+      fprintf (stderr, _("soak: the worker uses %.0f MB, over the limit of %d MB: stopping it\n"),
+               kb / 1024.0, SOAK_RSS_LIMIT_MB);
+      g_subprocess_force_exit (p->proc);
+      return G_SOURCE_CONTINUE;
+    }
   p->rss_last_kb = kb;
   if (t >= p->warmup_s)
     {
@@ -1394,6 +1433,13 @@ run_parent (SoakArgs *a)
         }
     }
 
+  if (a->log != NULL && (p.log = fopen (a->log, "w")) == NULL)
+    {
+      fprintf (stderr, _("modescope-cli soak: cannot write the log “%s”: %s\n"), a->log,
+               g_strerror (errno));
+      return MS_CLI_EXIT_USAGE;
+    }
+
   g_ptr_array_add (argv, g_strdup (self_exe != NULL ? self_exe : "modescope-cli"));
   g_ptr_array_add (argv, g_strdup ("soak"));
   g_ptr_array_add (argv, g_strdup ("--worker"));
@@ -1448,6 +1494,8 @@ run_parent (SoakArgs *a)
 
       if (line == NULL)
         break;
+      if (p.log != NULL)
+        fprintf (p.log, "end %s\n", line);
       if (g_str_has_prefix (line, "cmd "))
         {
           g_free (p.last_command);
@@ -1463,6 +1511,9 @@ run_parent (SoakArgs *a)
       if (p.hung)
         crash_text = g_strdup_printf (_("the worker hung and was killed (%s)"),
                                       g_strsignal (signal_no));
+      else if (p.over_limit)
+        crash_text = g_strdup_printf (_("the worker went over %d MB and was killed (%s)"),
+                                      SOAK_RSS_LIMIT_MB, g_strsignal (signal_no));
       else
         crash_text = g_strdup_printf (_("the worker died of signal %d (%s)"), signal_no,
                                       g_strsignal (signal_no));
@@ -1493,7 +1544,7 @@ run_parent (SoakArgs *a)
   train_s = g_ascii_strtod (stat_get (&p, "elapsed"), NULL);
   pass = !crashed && p.nan_lines->len == 0 && g_ascii_strtoull (stat_get (&p, "nan_escapes"),
                                                                  NULL, 10) == 0
-         && p.n_levels >= 2 && growth <= SOAK_GROWTH_LIMIT;
+         && p.n_levels >= 2 && growth <= a->growth_limit;
 
   printf (_("soak: commands by kind:"));
   for (int k = 0; k < K_N; k++)
@@ -1519,6 +1570,8 @@ run_parent (SoakArgs *a)
           p.rss_max_kb / 1024.0,
           p.rss_warmup_sample_kb > 0 ? p.rss_warmup_sample_kb / 1024.0 : 0.0,
           rss_slope_mb_per_hour (&p), p.load_n > 0 ? p.load_sum / p.load_n : 0.0);
+  printf (_("soak: live heap (the allocator's count): %.1f MB at the end of the warm-up, "
+            "%.1f MB at the end\n"), p.heap_kb[0] / 1024.0, p.heap_kb[1] / 1024.0);
   summary = g_strdup_printf ("soak minutes=%.2f iterations=%.0f commands=%s crashes=%d "
                              "nan_escapes=%s rss_start_mb=%.1f rss_end_mb=%.1f growth=%.2f%% "
                              "result=%s",
@@ -1598,13 +1651,15 @@ run_parent (SoakArgs *a)
                               "  \"rss_max_mb\": %.2f,\n  \"rss_warmup_sample_mb\": %.2f,\n"
                               "  \"rss_end_sample_mb\": %.2f,\n"
                               "  \"rss_trend_mb_per_hour\": %.3f,\n"
+                              "  \"heap_start_mb\": %.2f,\n  \"heap_end_mb\": %.2f,\n"
                               "  \"growth_percent\": %.3f,\n  \"growth_limit_percent\": %.1f,\n"
                               "  \"load_average\": %.2f,\n",
                               rss_start_mb, rss_end_mb, p.untrimmed[0] / 1024.0,
                               p.untrimmed[1] / 1024.0, p.rss_max_kb / 1024.0,
                               p.rss_warmup_sample_kb > 0 ? p.rss_warmup_sample_kb / 1024.0 : 0.0,
-                              p.rss_last_kb / 1024.0, rss_slope_mb_per_hour (&p), growth,
-                              SOAK_GROWTH_LIMIT, p.load_n > 0 ? p.load_sum / p.load_n : 0.0);
+                              p.rss_last_kb / 1024.0, rss_slope_mb_per_hour (&p),
+                              p.heap_kb[0] / 1024.0, p.heap_kb[1] / 1024.0, growth,
+                              a->growth_limit, p.load_n > 0 ? p.load_sum / p.load_n : 0.0);
       g_string_append (j, "  \"summary\": ");
       json_string (j, summary);
       g_string_append_printf (j, ",\n  \"result\": \"%s\"\n}\n", pass ? "pass" : "fail");
@@ -1617,6 +1672,8 @@ run_parent (SoakArgs *a)
       g_string_free (j, TRUE);
     }
 
+  if (p.log != NULL)
+    fclose (p.log);
   g_object_unref (p.in);
   g_object_unref (p.proc);
   g_object_unref (p.cancel);
