@@ -290,6 +290,12 @@ check $? "a one-digit folder of 5 images trains with the batch clamped to 5, mod
   --schedule '1:batch=100' > "$tmp/out" 2> "$tmp/err"
 [ $? -eq 0 ] && grep -q "note: batch 100 is larger than the data set" "$tmp/err"
 check $? "--schedule batch=100 on 5 images is clamped and explained"
+"$cli" train --dataset "$tmp/one" --adagan-rounds 2 --iters 2 --eval-every 2 --eval-samples 10 \
+  > "$tmp/out" 2> "$tmp/err"
+[ $? -eq 0 ] && grep -q "note: batch 64 is larger than the data set" "$tmp/err" \
+  && grep -q '^final iter=2 .*modes=[01]/1 ' "$tmp/out"
+check $? "AdaGAN on 5 images: the batch clamped, the rounds train"
+expect_usage 2 "unroll" train --dataset ring8 --iters 10 --schedule '5:unroll=11'
 expect_usage 2 "has only 5 images: the metrics need at least 10" metrics --real "$tmp/one"
 make_idx "$tmp/twelve" 12 7
 "$cli" metrics --real "$tmp/twelve" > "$tmp/out" 2> "$tmp/err"
