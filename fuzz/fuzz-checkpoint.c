@@ -1,5 +1,4 @@
-/* fuzz-checkpoint.c: the checkpoint container and every typed reader behind it, and the
- * classifier (.msck) loader
+/* fuzz-checkpoint.c: the checkpoint container and every typed reader behind it
  *
  * Copyright 2026 The ModeScope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -7,50 +6,14 @@
  * The input is a container whose CRCs the harness makes right (fuzz-common.h), so mutations
  * reach the section readers.  Every section is read with the reader of its type; PARAMS
  * sections are restored into a small fixed network (the layout fuzz-make-seeds writes), with
- * and without optimizer state.  A container with a "meta" section is also loaded as a
- * classifier, through a temporary file since ms_classifier_load() takes a path.
+ * and without optimizer state.  The classifier loader on top of it has its own target
+ * (fuzz-classifier.c), since building its network makes it a hundred times slower.
  */
 #include "config.h"
-
-#include <unistd.h>
-
-#include <glib/gstdio.h>
 
 #include "fuzz-common.h"
 #include "fuzz-tiny-net.h"
 #include "ms-checkpoint.h"
-#include "ms-classifier.h"
-
-static char *classifier_path;
-
-static void
-remove_classifier_file (void)
-{
-  if (classifier_path != NULL)
-    g_unlink (classifier_path);
-}
-
-static void
-try_classifier (GBytes *bytes)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MsClassifier) c = NULL;
-  gsize len;
-  const guint8 *p = g_bytes_get_data (bytes, &len);
-
-  if (classifier_path == NULL)
-    {
-      int fd = g_file_open_tmp ("fuzz-checkpoint-XXXXXX.msck", &classifier_path, &error);
-
-      g_assert_no_error (error);
-      close (fd);
-      atexit (remove_classifier_file);
-    }
-  if (!g_file_set_contents (classifier_path, (const char *) p, len, &error))
-    g_error ("cannot write %s: %s", classifier_path, error->message);
-  c = ms_classifier_load (classifier_path, &error);
-  g_assert ((c == NULL) == (error != NULL));
-}
 
 static void
 try_params (MsCheckpoint *ck,
@@ -151,7 +114,5 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
           g_assert (s == NULL && e2 != NULL);
         }
     }
-  if (ms_checkpoint_has_section (ck, "meta"))
-    try_classifier (bytes);
   return 0;
 }

@@ -204,7 +204,7 @@ checkpoint_seeds (void)
     ms_checkpoint_writer_add_params (c, "body", ms_net_params (net), FALSE);
     ms_checkpoint_writer_add_params (c, "head", ms_net_params (net), FALSE);
     b = ms_checkpoint_writer_to_bytes (c);
-    write_seed_bytes ("checkpoint", "classifier-meta", b);
+    write_seed_bytes ("classifier", "classifier-meta", b);
   }
   {
     g_autoptr(MsCheckpointWriter) e = ms_checkpoint_writer_new ();
