@@ -251,14 +251,12 @@ run_images (MsEvaluator  *ev,
   ms_inception_score (ev->probs, n, ev->k, 10, &e->is_mean, &e->is_std);
   e->modes_covered = ms_classes_covered (e->counts, ev->k, ms_class_min_share_default (ev->k),
                                          e->present);
-  /* Only classes the real data has are modes to cover */
+  /* Only classes the real data has are modes to cover; present[] still says which classes
+   * the generator draws, data or not (the histogram shows them) */
   e->k_data = ev->k_data;
   for (int c = 0; c < ev->k; c++)
     if (e->present[c] && !ev->in_data[c])
-      {
-        e->present[c] = FALSE;
-        e->modes_covered--;
-      }
+      e->modes_covered--;
   ms_class_labels (ev->probs, n, ev->k, ev->labels);
   ms_class_pairwise_distance (samples, ev->labels, n, ev->dim, ev->k, DIVERSITY_PAIRS, 2,
                               gen_div);

@@ -36,7 +36,8 @@ struct _MsEvaluation
   int             k_data;                         /* of those, the real data's (0: all k,
                                                    * e.g. an evaluation from an older file) */
   guint           counts[MS_EVAL_MAX_CLASSES];    /* hard labels, or HQ samples per mode */
-  gboolean        present[MS_EVAL_MAX_CLASSES];   /* class / mode covered */
+  gboolean        present[MS_EVAL_MAX_CLASSES];   /* class drawn / mode covered; modes_covered
+                                                   * counts only the real data's classes */
   int             modes_covered;
   double          kl_uniform;                     /* KL(generated || uniform) of the histogram */
   double          kl_reference;                   /* KL(generated || real class mix); 2-D: reverse KL */
