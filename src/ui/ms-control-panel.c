@@ -85,6 +85,8 @@ struct _MsControlPanel
   GArray              *pending_runs;    /* ids of our new_run commands, likewise */
   gint64               pending_since;
   guint                seen_events;     /* session events already looked at */
+  gboolean             batch_clamped;   /* this run's batch was clamped to its data set: the
+                                         * spin shows it, the settings keep the one asked */
 
   /* Committed */
   MsGanConfig          gan;
@@ -1753,6 +1755,10 @@ process_events (MsControlPanel *self)
         }
       if (ev->kind == MS_SESSION_EVENT_RUN_STARTED && self->pending_runs->len > 0)
         g_array_remove_index (self->pending_runs, 0);
+      if (ev->kind == MS_SESSION_EVENT_RUN_STARTED)
+        self->batch_clamped = FALSE;
+      else if (ev->kind == MS_SESSION_EVENT_BATCH && ev->command_id == 0)
+        self->batch_clamped = TRUE;   /* the trainer clamped it to a small data set's size */
     }
   self->seen_events = n_events;
   return rejected;
@@ -1782,8 +1788,14 @@ sync_from_frame (MsControlPanel *self,
     {
       if (!ms_gan_config_equal (&s->gan, &self->gan))
         {
+          MsGanConfig keep = s->gan;
+
           set_gan_controls (self, &s->gan);
-          save_gan (self, &s->gan);
+          /* A batch clamped to a folder of a few images is not what the user asked for: the
+           * next run on a larger data set starts from the batch asked */
+          if (self->batch_clamped)
+            keep.batch = get_int (self, "batch", keep.batch);
+          save_gan (self, &keep);
         }
     }
   for (int g = 0; g < 2; g++)

@@ -1722,6 +1722,8 @@ test_window_small_folder (void)
   frame = ms_session_get_frame (ms_window_get_session (window));
   g_assert_cmpint (frame->settings.gan.batch, ==, 5);
   g_assert_cmpint (gtk_spin_button_get_value_as_int (panel_child (window, "batch_spin")), ==, 5);
+  /* The settings keep the batch asked for, for the next run on a larger data set */
+  g_assert_cmpint (g_settings_get_int (settings, "batch"), ==, 64);
   g_assert_true (frame->has_evaluation);
   g_assert_cmpint (frame->evaluation.k_data, ==, 1);
   g_assert_cmpint (frame->evaluation.modes_covered, <=, 1);
