@@ -48,6 +48,27 @@ _ms_window_toast (MsWindow   *self,
   self->last_toast = g_strdup (text);
 }
 
+/* A toast that stays until dismissed, ahead of the others: what the user must act on */
+static void
+toast_important (MsWindow   *self,
+                 const char *text)
+{
+  AdwToast *toast = adw_toast_new (text);
+  GtkWidget *label = gtk_label_new (text);
+
+  /* Wrapped, not cut off: the end of the text says what to do */
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 90);
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
+  adw_toast_set_custom_title (toast, label);
+  adw_toast_set_timeout (toast, 0);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
+}
+
 const char *
 _ms_window_get_last_toast (MsWindow *self)
 {
@@ -274,11 +295,17 @@ handle_events (MsWindow *self)
       switch (e->kind)
         {
         case MS_SESSION_EVENT_DIVERGED:
-          /* The trainer paused itself; the label says where it rolled back to */
+          /* The trainer paused itself; the label says where it rolled back to (the weights
+           * and the optimizer settings of then: a rate changed since is undone) */
           /* Translators: %s is e.g. "diverged at iteration 6 (loss D inf, loss G nan): rolled
            * back to iteration 0 (weights and optimizer settings) and paused" */
-          text = g_strdup_printf (_("Training %s. Lower the learning rate, then press Play to "
-                                    "go on from there."), e->label);
+          {
+            g_autofree char *important =
+              g_strdup_printf (_("Training %s. Press Play to go on from there; if it "
+                                 "diverges again, lower the learning rate."), e->label);
+
+            toast_important (self, important);
+          }
           set_running_state (self, FALSE);
           break;
         case MS_SESSION_EVENT_BATCH:

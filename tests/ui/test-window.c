@@ -1586,7 +1586,16 @@ test_window_divergence (void)
   g_assert_true (wait_until (window, toast_contains, (gpointer) "rolled back to iteration",
                              WAIT_SECONDS));
   g_test_message ("toast: %s", _ms_window_get_last_toast (window));
-  g_assert_nonnull (strstr (_ms_window_get_last_toast (window), "Lower the learning rate"));
+  g_assert_nonnull (strstr (_ms_window_get_last_toast (window), "lower the learning rate"));
+  if (g_getenv ("MS_SCREENSHOT_DIR") != NULL)
+    {
+      g_autofree char *png = g_build_filename (g_getenv ("MS_SCREENSHOT_DIR"), "divergence.png",
+                                               NULL);
+
+      g_assert_true (g_mkdir_with_parents (g_getenv ("MS_SCREENSHOT_DIR"), 0755) == 0);
+      spin (window, 0.5);
+      save_screenshot (GTK_WIDGET (window), png);
+    }
   g_assert_false (ms_window_get_running (window));
   for (guint i = 0; i < ms_session_get_n_events (session); i++)
     if (ms_session_get_event (session, i)->kind == MS_SESSION_EVENT_DIVERGED)
