@@ -1740,6 +1740,14 @@ test_window_small_folder (void)
   g_assert_true (isfinite (frame->evaluation.collapse_score));
   g_test_message ("reason: %s", frame->collapse_reason);
   g_assert_nonnull (strstr (frame->collapse_reason, "the data set has one class (3)"));
+  if (g_getenv ("MS_SCREENSHOT_DIR") != NULL)
+    {
+      g_autofree char *png = g_build_filename (g_getenv ("MS_SCREENSHOT_DIR"), "one-digit.png",
+                                               NULL);
+
+      g_assert_true (g_mkdir_with_parents (g_getenv ("MS_SCREENSHOT_DIR"), 0755) == 0);
+      save_screenshot (GTK_WIDGET (window), png);
+    }
   destroy_window (window);
   ms_test_remove_dir (dir);
 }
