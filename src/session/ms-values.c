@@ -132,6 +132,8 @@ describe_range (double   min,
 
   format_bound (lo, sizeof lo, min);
   format_bound (hi, sizeof hi, max);
+  /* Translators: the range a typed number must be in, ending "the learning rate must be a
+   * number %s" (e.g. "from 1e-08 to 10"); %s are the bounds */
   if (min_open && max_open)
     return g_strdup_printf (_("above %s and below %s"), lo, hi);
   if (min_open)
@@ -175,7 +177,10 @@ fail (GError     **error,
   g_autofree char *hint = NULL;
 
   if (example != NULL)
+    /* Translators: appended to the messages below, e.g. ", such as 2e-4" */
     hint = g_strdup_printf (_(", such as %s"), example);
+  /* Translators: the typed text, the setting's name ("learning rate", "batch size"), the range
+   * ("from 1 to 4096") and ", such as 64" */
   if (code == MS_VALUE_ERROR_INVALID && integer)
     g_set_error (error, MS_VALUE_ERROR, code,
                  _("“%s” is not a whole number: the %s must be a whole number %s%s"),
@@ -185,6 +190,7 @@ fail (GError     **error,
                  _("“%s” is not a finite number: the %s must be a number %s%s"),
                  quoted, name, range, hint != NULL ? hint : "");
   else
+    /* Translators: the setting's name, the typed text, the range and ", such as 64" */
     g_set_error (error, MS_VALUE_ERROR, code,
                  _("%s “%s” is out of range: it must be %s%s"), name, quoted, range,
                  hint != NULL ? hint : "");
