@@ -19,6 +19,14 @@
 
 #define WAIT_SECONDS 30.0
 
+#if defined(__SANITIZE_ADDRESS__)
+# define HAVE_ASAN 1
+#elif defined(__has_feature)
+# if __has_feature(address_sanitizer)
+#  define HAVE_ASAN 1
+# endif
+#endif
+
 /* Helpers -------------------------------------------------------------------------------- */
 
 static GSettings *
@@ -27,6 +35,17 @@ new_settings (void)
   g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
 
   return g_settings_new_with_backend (APP_ID, backend);
+}
+
+/* g_settings_get_string() returns a copy: compare and free it */
+static void
+assert_setting_str (GSettings  *settings,
+                    const char *key,
+                    const char *expected)
+{
+  g_autofree char *value = g_settings_get_string (settings, key);
+
+  g_assert_cmpstr (value, ==, expected);
 }
 
 static gpointer
@@ -313,7 +332,7 @@ test_controls_push_commands (void)
   ms_control_panel_set_confirm_new_run (panel, FALSE);
   ms_control_panel_set_session (panel, session);
   /* The panel took the session's settings from its frame */
-  g_assert_cmpstr (g_settings_get_string (settings, "dataset"), ==, "ring8");
+  assert_setting_str (settings, "dataset", "ring8");
   g_assert_cmpint (gtk_spin_button_get_value_as_int (child (panel, "eval_every_spin")), ==, 10);
 
   /* Learning rate (G) */
@@ -331,7 +350,7 @@ test_controls_push_commands (void)
   n = ms_session_get_n_events (session);
   adw_combo_row_set_selected (child (panel, "d_kind_row"), MS_OPTIM_RMSPROP);
   expect_event (session, n, MS_SESSION_EVENT_OPTIMIZER);
-  g_assert_cmpstr (g_settings_get_string (settings, "optim-d-kind"), ==, "rmsprop");
+  assert_setting_str (settings, "optim-d-kind", "rmsprop");
   g_assert_true (gtk_widget_get_visible (child (panel, "d_alpha_row")));
   g_assert_false (gtk_widget_get_visible (child (panel, "d_beta1_row")));
 
@@ -349,7 +368,7 @@ test_controls_push_commands (void)
   n = ms_session_get_n_events (session);
   adw_combo_row_set_selected (child (panel, "loss_row"), MS_LOSS_WGAN_GP);
   expect_event (session, n, MS_SESSION_EVENT_GAN_CONFIG);
-  g_assert_cmpstr (g_settings_get_string (settings, "loss"), ==, "wgan-gp");
+  assert_setting_str (settings, "loss", "wgan-gp");
   g_assert_true (gtk_widget_get_visible (child (panel, "lambda_row")));
   /* with the WGAN papers' 5 critic steps, since n_critic was NS-GAN's default */
   g_assert_cmpint (gtk_spin_button_get_value_as_int (child (panel, "n_critic_spin")), ==, 5);
@@ -424,7 +443,7 @@ test_controls_push_commands (void)
   gtk_switch_set_active (child (panel, "link_switch"), TRUE);
   expect_event (session, n, MS_SESSION_EVENT_OPTIMIZER);
   g_assert_true (g_settings_get_boolean (settings, "link-optimizers"));
-  g_assert_cmpstr (g_settings_get_string (settings, "optim-d-kind"), ==, "momentum");
+  assert_setting_str (settings, "optim-d-kind", "momentum");
   g_assert_false (gtk_widget_get_sensitive (child (panel, "d_kind_row")));
   spin_loop (0.3);
 
@@ -512,7 +531,7 @@ test_follows_session (void)
   g_assert_cmpfloat_with_epsilon (gtk_spin_button_get_value (child (panel, "clip_spin")), 0.05,
                                   1e-6);
   g_assert_true (gtk_widget_get_visible (child (panel, "clip_row")));
-  g_assert_cmpstr (g_settings_get_string (settings, "loss"), ==, "wgan-clip");
+  assert_setting_str (settings, "loss", "wgan-clip");
 
   n = ms_session_get_n_events (session);
   ms_session_push (session, ms_session_command_new_set_optim (FALSE, &(MsOptimConfig) {
@@ -613,7 +632,7 @@ test_new_run (void)
   rw.run = run + 2;
   g_assert_true (wait_until (run_is, &rw, WAIT_SECONDS));
   g_assert_cmpstr (ms_session_get_frame (session)->settings.dataset, ==, "grid25");
-  g_assert_cmpstr (g_settings_get_string (settings, "dataset"), ==, "grid25");
+  assert_setting_str (settings, "dataset", "grid25");
   g_assert_cmpuint (ms_session_get_frame (session)->settings.seed, ==, 5);
 
   /* PacGAN's pack size */
@@ -637,7 +656,7 @@ test_new_run (void)
   adw_combo_row_set_selected (child (panel, "arch_row"), 1);   /* Automatic, dcgan-small, ... */
   g_assert_nonnull (ms_control_panel_get_message (panel));
   g_assert_cmpuint (adw_combo_row_get_selected (child (panel, "arch_row")), ==, 0);
-  g_assert_cmpstr (g_settings_get_string (settings, "arch"), ==, "automatic");
+  assert_setting_str (settings, "arch", "automatic");
   spin_loop (0.3);
   g_assert_cmpuint (ms_session_get_n_events (session), ==, n);
 
@@ -660,12 +679,12 @@ test_drawn (void)
   g_assert_nonnull (ms_control_panel_get_message (panel));
   g_assert_false (ms_control_panel_use_drawn (panel, far, 1, 0.1));
   g_assert_false (ms_control_panel_use_drawn (panel, xy, 3, 0.0));
-  g_assert_cmpstr (g_settings_get_string (settings, "dataset"), ==, "mnist");
+  assert_setting_str (settings, "dataset", "mnist");
 
   /* Without a session it is simply the next run's dataset */
   g_assert_true (ms_control_panel_use_drawn (panel, xy, 3, 0.1));
   g_assert_null (ms_control_panel_get_message (panel));
-  g_assert_cmpstr (g_settings_get_string (settings, "dataset"), ==, "drawn");
+  assert_setting_str (settings, "dataset", "drawn");
   stored = g_settings_get_value (settings, "drawn-points");
   g_assert_cmpuint (g_variant_n_children (stored), ==, 3);
   ms_control_panel_get_run_settings (panel, &s);
@@ -696,8 +715,8 @@ test_bad_folder (void)
   g_assert_nonnull (dir);
   ms_control_panel_open_folder (panel, file);
   g_assert_true (wait_until (has_message, panel, WAIT_SECONDS));
-  g_assert_cmpstr (g_settings_get_string (settings, "dataset"), ==, "mnist");
-  g_assert_cmpstr (g_settings_get_string (settings, "dataset-folder"), ==, "");
+  assert_setting_str (settings, "dataset", "mnist");
+  assert_setting_str (settings, "dataset-folder", "");
   g_rmdir (dir);
 
   assert_finalized_soon (panel);
@@ -716,9 +735,33 @@ dataset_is_folder (gpointer data)
 static void
 test_folder_chooser (void)
 {
-  GSettings *settings = new_settings ();
-  MsControlPanel *panel = new_panel (settings);
+  GSettings *settings;
+  MsControlPanel *panel;
 
+#ifdef HAVE_ASAN
+  /* GTK 4's path bar leaks the GFileInfo of every folder it shows
+   * (gtk_path_bar_get_info_callback never unrefs what g_file_query_info_finish returns).  GIO
+   * creates it on a worker thread, where no stack frame names GTK, so a LeakSanitizer
+   * suppression would have to cover all of GIO.  Under AddressSanitizer the chooser runs in a
+   * subprocess without leak detection instead; every other check stays on. */
+  if (!g_test_subprocess ())
+    {
+      g_autofree char *saved = g_strdup (g_getenv ("ASAN_OPTIONS"));
+      g_autofree char *options = g_strconcat (saved != NULL ? saved : "", ":detect_leaks=0",
+                                              NULL);
+
+      g_setenv ("ASAN_OPTIONS", options, TRUE);
+      g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      if (saved != NULL)
+        g_setenv ("ASAN_OPTIONS", saved, TRUE);
+      else
+        g_unsetenv ("ASAN_OPTIONS");
+      g_test_trap_assert_passed ();
+      return;
+    }
+#endif
+  settings = new_settings ();
+  panel = new_panel (settings);
   g_signal_emit_by_name (child (panel, "open_folder_row"), "activated");
   spin_loop (0.3);
   g_signal_emit_by_name (child (panel, "open_folder_row"), "activated");   /* shown again */
@@ -773,7 +816,7 @@ test_fashion_missing (void)
   panel = new_panel (settings);
   adw_combo_row_set_selected (child (panel, "dataset_row"), 1);
   g_assert_nonnull (ms_control_panel_get_message (panel));
-  g_assert_cmpstr (g_settings_get_string (settings, "dataset"), ==, "ring8");
+  assert_setting_str (settings, "dataset", "ring8");
   g_assert_cmpuint (adw_combo_row_get_selected (child (panel, "dataset_row")), ==, 2);
 
   finish (panel, NULL, settings);
@@ -832,7 +875,7 @@ test_draw_dialog (void)
   g_assert_true (gtk_widget_get_sensitive (use));
   g_signal_emit_by_name (use, "clicked");
   g_assert_null (find_window ("Draw a Distribution"));
-  g_assert_cmpstr (g_settings_get_string (settings, "dataset"), ==, "drawn");
+  assert_setting_str (settings, "dataset", "drawn");
 
   /* Again: it opens with the drawing in use; Cancel changes nothing */
   g_signal_emit_by_name (child (panel, "draw_row"), "activated");
