@@ -39,6 +39,10 @@ struct _MsEvaluation
   gboolean        present[MS_EVAL_MAX_CLASSES];   /* class drawn / mode covered; modes_covered
                                                    * counts only the real data's classes */
   int             modes_covered;
+  /* A data set of 2 <= k_data < k classes (digits 3, 5 and 7): kl_uniform, kl_reference and
+   * the floor are over its own classes, from the samples that fell in them (NaN when none
+   * did); one class (k_data == 1): kl_reference is NaN (no mix to compare), kl_uniform and the
+   * floor stay over all k. */
   double          kl_uniform;                     /* KL(generated || uniform) of the histogram */
   double          kl_reference;                   /* KL(generated || real class mix); 2-D: reverse KL */
   double          kl_floor_mean;                  /* a perfect generator's KL for this N */

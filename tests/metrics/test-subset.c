@@ -87,8 +87,11 @@ test_one_digit (void)
   g_assert_true (g_str_has_prefix (e.reason, "the data set has one digit (3): only the "
                                              "variety of its samples is judged"));
   assert_finite_where_it_applies (&e);
+  /* One class has no mix to compare: not the infinity of the 10 classes' zero shares */
+  g_assert_true (isnan (e.kl_reference));
   line = ms_evaluation_format (&e);
   g_assert_nonnull (strstr (line, " modes=1/1 "));
+  g_assert_null (strstr (line, "inf"));
 
   /* Only 7s: the data's one digit is missing, which is collapse, and said */
   ms_evaluator_run (ev, bad, SAMPLES, &e);
@@ -119,6 +122,11 @@ test_three_digits (void)
   g_assert_true (g_str_has_prefix (e.reason, "the data set has 3 of the 10 classes; all digits "
                                              "present"));
   assert_finite_where_it_applies (&e);
+  /* The KLs over the data's 3 classes: real samples of them are within the noise floor */
+  g_test_message ("kl %g kl_ref %g floor %g", e.kl_uniform, e.kl_reference, e.kl_floor_p99);
+  g_assert_true (isfinite (e.kl_reference));
+  g_assert_cmpfloat (e.kl_reference, <, 0.05);
+  g_assert_cmpfloat (e.kl_floor_p99, <, 0.05);
 
   ms_evaluator_run (ev, two, SAMPLES, &e);
   g_test_message ("3, 5: %s", e.reason);
