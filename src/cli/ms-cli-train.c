@@ -907,12 +907,22 @@ ms_cli_train (int    argc,
       session = ms_session_new_sync (&settings, &error);
       if (session == NULL)
         goto usage;
+      /* The first frame carries the run's settings as the trainer applied them: a batch
+       * larger than a small folder is clamped, and the header says what trains */
+      {
+        gulong handler = g_signal_connect (session, "notify::frame",
+                                           G_CALLBACK (on_first_frame), loop);
+
+        g_main_loop_run (loop);
+        g_signal_handler_disconnect (session, handler);
+      }
     }
 
   {
     MsFrame *f = ms_session_get_frame (session);
     const char *dataset = f != NULL ? f->settings.dataset : settings.dataset;
     const char *arch = settings.arch;
+    int batch = f != NULL ? f->settings.gan.batch : settings.gan.batch;
 
     if (arch == NULL)
       arch = ms_cli_dataset_is_2d (dataset) ? "mlp" : "dcgan-small";
@@ -922,7 +932,7 @@ ms_cli_train (int    argc,
             dataset, arch, ms_loss_kind_to_string (settings.gan.loss),
             ms_optim_kind_to_string (settings.optim_g.kind), settings.optim_g.lr,
             ms_optim_kind_to_string (settings.optim_d.kind), settings.optim_d.lr,
-            settings.gan.batch, settings.gan.n_critic, settings.gan.unroll,
+            batch, settings.gan.n_critic, settings.gan.unroll,
             settings.gan.unroll > 0 && settings.gan.unroll_first_order ? " first_order_unroll" : "",
             settings.gan.veegan ? " veegan" : "",
             settings.gan.adagan_rounds > 1 ? " adagan" : "",

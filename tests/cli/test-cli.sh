@@ -286,6 +286,12 @@ rc=$?
   && grep -q '^final iter=4 .* is=[0-9.]* .*kl=[0-9.]* .*modes=[01]/1 .*collapse=[a-z]* seconds=' "$tmp/out" \
   && grep -q '^# the data set has one class (3)' "$tmp/out"
 check $? "a one-digit folder of 5 images trains with the batch clamped to 5, modes out of 1, explained"
+# The header says the batch that trains; one class has no class mix: kl_ref is nan (the
+# CSV's convention), never the infinity of the classifier's other classes
+grep -q '^train dataset=.* batch=5 ' "$tmp/out" && ! grep -q 'batch=64' "$tmp/out"
+check $? "the header line of a one-digit folder of 5 images shows the clamped batch=5"
+grep -q '^final .* kl_ref=nan ' "$tmp/out" && ! grep -q -e '=-\{0,1\}inf' "$tmp/out"
+check $? "a one-digit folder prints kl_ref=nan and no infinite metric"
 "$cli" train --dataset "$tmp/one" --iters 2 --eval-every 2 --eval-samples 10 --batch 4 \
   --schedule '1:batch=100' > "$tmp/out" 2> "$tmp/err"
 [ $? -eq 0 ] && grep -q "note: batch 100 is larger than the data set" "$tmp/err"
