@@ -68,7 +68,10 @@ struct _MsPlotCurves
   gboolean       is_2d;
   double         floor_mean, floor_p99;
   double         ref_is;
-  int            k;
+  int            k;               /* modes to cover: the real data's classes */
+  gboolean       one_class;       /* the data has one of the classifier's classes: no KL */
+  gboolean       subset;          /* ... or a few of them: KL over those */
+  gboolean       has_kl_evals;    /* evaluated points, with a KL or not */
 
   gint64         fixed_min, fixed_max;
   gint64         data_min, data_max;
@@ -418,6 +421,9 @@ ms_plot_curves_update (MsPlotCurves         *self,
   self->is_2d = latest != NULL && latest->is_2d;
   self->ref_is = 0;
   self->k = 0;
+  self->one_class = self->subset = self->has_kl_evals = FALSE;
+  for (guint i = 0; i < n && !self->has_kl_evals; i++)
+    self->has_kl_evals = points[i].has_eval;
   if (latest != NULL)
     {
       if (latest->has_evaluation && latest->evaluation.kl_floor_p99 > 0)
@@ -429,6 +435,17 @@ ms_plot_curves_update (MsPlotCurves         *self,
       self->ref_is = latest->reference_is;
       self->k = latest->n_classes > 0 ? latest->n_classes
                 : latest->has_evaluation ? latest->evaluation.k : 0;
+      /* A folder of a few digits has only those to cover (k_data 0: an older file, all k) */
+      if (latest->has_evaluation && !latest->is_2d && latest->evaluation.k_data > 0 &&
+          latest->evaluation.k_data < latest->evaluation.k)
+        {
+          self->k = latest->evaluation.k_data;
+          self->subset = TRUE;
+          self->one_class = latest->evaluation.k_data == 1;
+          /* Its floor is that of the KL to uniform over all classes, not of this chart's */
+          if (self->one_class)
+            self->has_floor = FALSE;
+        }
     }
   compute_ranges (self);
 }
@@ -525,6 +542,22 @@ ms_plot_curves_is_empty (MsPlotCurves *self)
 {
   g_return_val_if_fail (self != NULL, TRUE);
   return !self->has_data;
+}
+
+static const char *empty_message (MsPlotCurves *self);
+
+const char *
+ms_plot_curves_get_empty_message (MsPlotCurves *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->has_data ? NULL : empty_message (self);
+}
+
+int
+ms_plot_curves_get_modes_total (MsPlotCurves *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->k;
 }
 
 /* Layout and mapping ------------------------------------------------------------------- */
@@ -795,6 +828,32 @@ kind_title (MsCurveKind kind)
     }
 }
 
+/* Why an empty chart is empty; the KL of a data set of one class or of a few is undefined
+ * when there is no mix to compare, never a number */
+static const char *
+empty_message (MsPlotCurves *self)
+{
+  switch (self->kind)
+    {
+    case MS_CURVE_LOSS:
+      return _("No iterations yet");
+    case MS_CURVE_IS:
+      return self->is_2d ? _("The Inception Score needs images") : _("No evaluation yet");
+    case MS_CURVE_KL:
+      if (self->one_class)
+        /* TRANSLATORS: the KL chart of a folder of one digit */
+        return _("The data has one class: there is no class mix to compare");
+      if (self->subset && self->has_kl_evals)
+        /* TRANSLATORS: the KL chart of a folder of a few digits when no generated sample
+         * was classified as one of them */
+        return _("No KL yet: the generator drew none of the data's classes");
+      return _("No evaluation yet");
+    case MS_CURVE_MODES:
+    default:
+      return _("No evaluation yet");
+    }
+}
+
 /* A reference line's label at the left end, above the line, or below it near the top */
 static void
 reference_label (cairo_t      *cr,
@@ -1028,11 +1087,7 @@ ms_plot_curves_draw (MsPlotCurves      *self,
 
   if (!self->has_data)
     {
-      _ms_plot_message (cr, width, height, style,
-                        self->kind == MS_CURVE_LOSS ? _("No iterations yet")
-                        : self->kind == MS_CURVE_IS && self->is_2d
-                        ? _("The Inception Score needs images")
-                        : _("No evaluation yet"));
+      _ms_plot_message (cr, width, height, style, empty_message (self));
       cairo_restore (cr);
       return;
     }

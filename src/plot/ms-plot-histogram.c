@@ -5,7 +5,9 @@
  *
  * Each class gets a slot for the generated share and a narrower bar for the real data's
  * share next to it.  A class the generator no longer draws gets a red hatched slot with
- * "missing" written in it: an empty slot alone reads as "small", not as "gone".
+ * "missing" written in it: an empty slot alone reads as "small", not as "gone".  A class the
+ * real data does not have (a folder of one digit) is neither missing nor expected: its slot is
+ * greyed, its name muted, and what the generator still draws of it is a faded bar.
  */
 #include "config.h"
 
@@ -30,6 +32,31 @@ hist_has_data (const MsFrame *frame)
 {
   return frame != NULL && frame->has_evaluation && frame->evaluation.k > 0 &&
          frame->evaluation.n > 0;
+}
+
+gboolean
+ms_plot_class_in_data (const MsFrame *frame,
+                       int            c)
+{
+  gboolean known = FALSE;
+
+  g_return_val_if_fail (frame != NULL, TRUE);
+
+  if (c < 0 || c >= frame->n_classes || c >= MS_EVAL_MAX_CLASSES)
+    return TRUE;
+  /* A frame without the real mix (all zero) says nothing about it */
+  for (int i = 0; i < frame->n_classes && i < MS_EVAL_MAX_CLASSES && !known; i++)
+    known = frame->real_share[i] > 0;
+  return !known || frame->real_share[c] > 0;
+}
+
+static gboolean
+any_absent (const MsFrame *frame)
+{
+  for (int c = 0; c < frame->evaluation.k; c++)
+    if (!ms_plot_class_in_data (frame, c))
+      return TRUE;
+  return FALSE;
 }
 
 static const char *
@@ -184,10 +211,19 @@ ms_plot_class_histogram (cairo_t           *cr,
       double base = l.py + l.ph;
       double rx = l.px + c * l.slot_w + l.slot_w * 0.60;
       const char *name = class_name (frame, c, buf);
+      gboolean in_data = ms_plot_class_in_data (frame, c);
+      gboolean missing = in_data && !e->present[c];
 
       ms_plot_class_histogram_slot (width, height, frame, style, c, &sx, &sy, &sw, &sh);
 
-      if (!e->present[c])
+      if (!in_data)
+        {
+          /* The whole column, so it reads as "left out" rather than as a bar */
+          _ms_plot_set_color_a (cr, style->muted, 0.14);
+          cairo_rectangle (cr, l.px + c * l.slot_w + l.slot_w * 0.06, sy, l.slot_w * 0.88, sh);
+          cairo_fill (cr);
+        }
+      else if (missing)
         {
           _ms_plot_set_color_a (cr, style->collapsed, 0.16);
           cairo_rectangle (cr, sx, sy, sw, sh);
@@ -225,7 +261,8 @@ ms_plot_class_histogram (cairo_t           *cr,
         {
           double h = gen / l.y_max * l.ph;
 
-          _ms_plot_set_color (cr, style->series[MS_PLOT_SERIES_GENERATED]);
+          /* Faded for a class the data lacks: drawn, but not what it should draw */
+          _ms_plot_set_color_a (cr, style->series[MS_PLOT_SERIES_GENERATED], in_data ? 1 : 0.4);
           cairo_rectangle (cr, sx, base - h, sw, h);
           cairo_fill (cr);
         }
@@ -240,8 +277,9 @@ ms_plot_class_histogram (cairo_t           *cr,
         }
 
       /* Class name under the slot */
-      _ms_plot_font (cr, style, MS_PLOT_FONT_SMALL, !e->present[c]);
-      _ms_plot_set_color (cr, e->present[c] ? style->foreground : style->collapsed);
+      _ms_plot_font (cr, style, MS_PLOT_FONT_SMALL, missing);
+      _ms_plot_set_color (cr, missing ? style->collapsed
+                              : in_data ? style->foreground : style->muted);
       if (!l.rotate_names)
         _ms_plot_text (cr, l.px + (c + 0.5) * l.slot_w, base + fs * 0.4, 0.5, 0.0, name);
       else
@@ -271,12 +309,22 @@ ms_plot_class_histogram (cairo_t           *cr,
       { _("generated"), style->series[MS_PLOT_SERIES_GENERATED], FALSE },
       { _("real data"), style->series[MS_PLOT_SERIES_REAL], FALSE },
       { _("missing"), style->collapsed, TRUE },
+      /* TRANSLATORS: the class histogram's legend: a class the training data does not have
+       * (a folder of one digit), greyed */
+      { _("not in the data"), style->muted, FALSE },
     };
     double sq = fs * 0.8, ly = fs * 0.5;
+    guint n_items = any_absent (frame) ? G_N_ELEMENTS (items) : G_N_ELEMENTS (items) - 1;
 
-    for (guint i = 0; i < G_N_ELEMENTS (items); i++)
+    for (guint i = 0; i < n_items; i++)
       {
-        if (items[i].hatch)
+        if (i == 3)
+          {
+            _ms_plot_set_color_a (cr, items[i].colour, 0.35);
+            cairo_rectangle (cr, legend_x, ly, sq, sq);
+            cairo_fill (cr);
+          }
+        else if (items[i].hatch)
           {
             _ms_plot_set_color_a (cr, items[i].colour, 0.16);
             cairo_rectangle (cr, legend_x, ly, sq, sq);

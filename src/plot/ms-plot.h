@@ -115,12 +115,20 @@ gboolean      ms_plot_sample_grid_cell (double             width,
                                         double            *pixel);
 
 /* Generated class shares (evaluation.counts / n) beside the real class mix; missing classes
- * are a red hatched slot labelled "missing".  Without evaluation: "No evaluation yet". */
+ * are a red hatched slot labelled "missing"; classes the real data lacks
+ * (!ms_plot_class_in_data()) are greyed, never "missing", with a "not in the data" legend
+ * item.  Without evaluation: "No evaluation yet". */
 void          ms_plot_class_histogram  (cairo_t           *cr,
                                         double             width,
                                         double             height,
                                         const MsFrame     *frame,
                                         const MsPlotStyle *style);
+
+/* Whether the real data has class @c: FALSE only when @frame carries the real class mix
+ * (real_share, n_classes) and class @c has no share of it, as in a folder of one digit.
+ * Such a class is neither missing nor expected. */
+gboolean      ms_plot_class_in_data    (const MsFrame     *frame,
+                                        int                c);
 
 /* The rectangle of class @c's slot in ms_plot_class_histogram()'s plot area; FALSE if none */
 gboolean      ms_plot_class_histogram_slot (double         width,
@@ -215,6 +223,12 @@ void          ms_plot_curves_get_x_range (MsPlotCurves    *curves,
                                         gint64            *min,
                                         gint64            *max);
 gboolean      ms_plot_curves_is_empty  (MsPlotCurves      *curves);
+/* What an empty chart says instead ("No evaluation yet", or for the KL of a folder of one
+ * digit why there is none), translated; NULL when it has data */
+const char   *ms_plot_curves_get_empty_message (MsPlotCurves *curves);
+/* The modes chart's "all N" line: the classes of the real data (a folder of one digit: 1),
+ * or 0 when unknown */
+int           ms_plot_curves_get_modes_total (MsPlotCurves *curves);
 /* Paints; @hover_iteration >= 0 draws a cursor with the values there. */
 void          ms_plot_curves_draw      (MsPlotCurves      *curves,
                                         cairo_t           *cr,

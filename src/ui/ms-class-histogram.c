@@ -54,11 +54,31 @@ update_summary (MsClassHistogram *self)
     self->summary = g_strdup (_("No evaluation yet"));
   else
     {
-      int present;
+      int present, in_data = 0;
 
       missing = ms_view_missing_names (f, &self->n_missing);
-      present = f->evaluation.k - (int) self->n_missing;
-      if (missing != NULL)
+      for (int c = 0; c < f->evaluation.k; c++)
+        in_data += ms_plot_class_in_data (f, c);
+      present = in_data - (int) self->n_missing;
+      if (in_data < f->evaluation.k && missing != NULL)
+        /* TRANSLATORS: a folder of a few digits: "Generated digits: 2 of the data's 3
+         * classes present; missing: 7" (the other classes are not in the data) */
+        self->summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                      "%s: %d of the data's %d class present; "
+                                                      "missing: %s",
+                                                      "%s: %d of the data's %d classes present; "
+                                                      "missing: %s",
+                                                      in_data),
+                                         items_word (f), present, in_data, missing);
+      else if (in_data < f->evaluation.k)
+        /* TRANSLATORS: a folder of a few digits, all of them generated: "Generated digits:
+         * the data's 1 class present" */
+        self->summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                      "%s: the data's %d class present",
+                                                      "%s: all the data's %d classes present",
+                                                      in_data),
+                                         items_word (f), in_data);
+      else if (missing != NULL)
         /* TRANSLATORS: "Generated digits: 7 classes present; missing: 3, 7 and 8" */
         self->summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                                       "%s: %d class present; missing: %s",

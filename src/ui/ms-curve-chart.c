@@ -88,9 +88,11 @@ static void
 update_accessible (MsCurveChart *self)
 {
   g_autofree char *latest = ms_plot_curves_describe_latest (self->curves);
+  const char *empty = ms_plot_curves_get_empty_message (self->curves);
 
   ms_view_set_accessible (GTK_WIDGET (self), NULL,
                           latest != NULL ? latest
+                          : empty != NULL ? empty
                           : self->kind == MS_CURVE_LOSS ? _("No iterations yet")
                                                         : _("No evaluation yet"));
 }

@@ -112,8 +112,9 @@ ms_view_missing_names (const MsFrame *frame,
   if (frame == NULL || !frame->has_evaluation)
     return NULL;
 
+  /* A class the real data lacks (a folder of one digit) is not missing */
   for (int c = 0; c < frame->evaluation.k && c < MS_EVAL_MAX_CLASSES; c++)
-    if (!frame->evaluation.present[c])
+    if (!frame->evaluation.present[c] && ms_plot_class_in_data (frame, c))
       {
         if (frame->class_names != NULL && c < frame->n_classes && frame->class_names[c] != NULL)
           g_ptr_array_add (names, g_strdup (frame->class_names[c]));

@@ -37,7 +37,8 @@ void     ms_view_set_accessible   (GtkWidget   *widget,
                                    const char  *label,
                                    const char  *description);
 
-/* "3, 7 and 8": the names of classes with !present[c], (transfer full); NULL if none */
+/* "3, 7 and 8": the names of the real data's classes with !present[c] (classes the data
+ * lacks are not missing: ms_plot_class_in_data()), (transfer full); NULL if none */
 char    *ms_view_missing_names    (const MsFrame *frame,
                                    guint         *n_missing);
 

@@ -372,6 +372,113 @@ test_histogram_no_evaluation (void)
   cairo_surface_destroy (s);
 }
 
+/* A folder of one digit (3): the real mix has only 3; the generator draws 3s and 7s (a
+ * digit the data lacks), or only 7s with @only_sevens (the data's digit missing) */
+static MsFrame *
+make_one_digit_frame (gboolean only_sevens)
+{
+  MsFrame *f = make_image_frame (16);
+
+  for (int c = 0; c < 10; c++)
+    {
+      f->real_share[c] = c == 3 ? 1.0 : 0.0;
+      f->evaluation.present[c] = (c == 3 && !only_sevens) || c == 7;
+      f->evaluation.counts[c] = c == 7 ? 200 : c == 3 && !only_sevens ? 300 : 0;
+    }
+  f->evaluation.n = only_sevens ? 200 : 500;
+  f->evaluation.k_data = 1;
+  f->evaluation.modes_covered = only_sevens ? 0 : 1;
+  f->evaluation.kl_reference = NAN;
+  return f;
+}
+
+/* Mean colour of the slot's rectangle [x, x+w) x [y, y+h) */
+static void
+mean_colour (cairo_surface_t *s, double x, double y, double w, double h,
+             double *r, double *g, double *b)
+{
+  guint n = 0;
+
+  *r = *g = *b = 0;
+  for (int py = (int) ceil (y); py < (int) (y + h); py++)
+    for (int px = (int) ceil (x); px < (int) (x + w); px++)
+      {
+        int pr, pg, pb;
+
+        pixel (s, px, py, &pr, &pg, &pb);
+        *r += pr, *g += pg, *b += pb, n++;
+      }
+  g_assert_cmpuint (n, >, 0);
+  *r /= n, *g /= n, *b /= n;
+}
+
+/* Classes the data lacks are greyed, never "missing"; what the generator draws of them is a
+ * grey bar, the data's own class keeps its blue bar, or its red slot when it is missing */
+static void
+test_histogram_not_in_data (void)
+{
+  cairo_surface_t *s = new_surface (600, 320);
+  MsPlotStyle style;
+
+  ms_plot_style_init (&style, FALSE, FALSE);
+  style.fill_background = TRUE;
+
+  for (int only_sevens = 0; only_sevens <= 1; only_sevens++)
+    {
+      g_autoptr(MsFrame) f = make_one_digit_frame (only_sevens);
+      cairo_t *cr = cairo_create (s);
+
+      ms_plot_class_histogram (cr, 600, 320, f, &style);
+      g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+      cairo_destroy (cr);
+
+      for (int c = 0; c < 10; c++)
+        {
+          double x, y, w, h, r, g, b;
+          guint red, area;
+
+          g_assert_cmpint (ms_plot_class_in_data (f, c), ==, c == 3);
+          g_assert_true (ms_plot_class_histogram_slot (600, 320, f, &style, c, &x, &y, &w, &h));
+          red = red_pixels_in (s, x + 1, y + h / 2, w - 2, h / 2 - 2);
+          area = (guint) ((w - 3) * (h / 2 - 3));
+          if (c == 3 && only_sevens)
+            {
+              g_assert_cmpuint (red, >, area * 9 / 10);   /* the data's digit, missing */
+              continue;
+            }
+          g_assert_cmpuint (red, <, area / 20);
+          /* The bottom rows of the slot: the generated bar, or the wash */
+          mean_colour (s, x + 1, y + h - 6, w - 2, 4, &r, &g, &b);
+          if (c == 3)
+            g_assert_cmpfloat (b, >, r + 80);              /* blue: generated, in the data */
+          else if (c == 7)
+            {
+              /* Faded blue: drawn, but not in the data */
+              g_assert_cmpfloat (b, >, r + 40);
+              g_assert_cmpfloat (r, >, 100);
+            }
+          else
+            {
+              /* Grey, a little darker than the background */
+              g_assert_cmpfloat (fabs (r - b), <, 20);
+              g_assert_cmpfloat (fabs (r - g), <, 20);
+              g_assert_cmpfloat (r, <, 250);
+              g_assert_cmpfloat (r, >, 200);
+            }
+        }
+    }
+
+  /* A frame without the real mix says nothing about it: every class is in the data */
+  {
+    g_autoptr(MsFrame) f = make_image_frame (4);
+
+    memset (f->real_share, 0, sizeof f->real_share);
+    for (int c = 0; c < 10; c++)
+      g_assert_true (ms_plot_class_in_data (f, c));
+  }
+  cairo_surface_destroy (s);
+}
+
 /* Collapse ----------------------------------------------------------------------------- */
 
 static void
@@ -571,6 +678,96 @@ test_curves_kinds (void)
           g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
           cairo_destroy (cr);
         }
+    }
+  cairo_surface_destroy (s);
+}
+
+/* A folder of one digit: modes out of 1, and a KL chart that says why it is empty; a folder
+ * of three digits whose generator drew none of them: says so too.  No "nan" or "inf" ever. */
+static void
+test_curves_subset (void)
+{
+  g_autoptr(MsFrame) one = make_one_digit_frame (FALSE);
+  g_autoptr(MsFrame) three = make_one_digit_frame (FALSE);
+  g_autofree MsCurvePoint *p = make_points (50, 10, 10);
+  cairo_surface_t *s = new_surface (640, 260);
+  MsPlotStyle style;
+
+  ms_plot_style_init (&style, FALSE, FALSE);
+  style.fill_background = TRUE;
+  three->evaluation.k_data = 3;
+  for (guint i = 0; i < 50; i++)
+    {
+      p[i].kl = p[i].has_eval ? NAN : 0;
+      p[i].modes_covered = p[i].has_eval ? (int) (i / 10) % 2 : 0;
+    }
+
+  for (MsCurveKind kind = MS_CURVE_KL; kind <= MS_CURVE_MODES; kind++)
+    {
+      g_autoptr(MsPlotCurves) c = ms_plot_curves_new (kind);
+      g_autofree char *latest = NULL;
+      g_autofree char *text = NULL;
+      cairo_t *cr;
+
+      ms_plot_curves_update (c, p, 50, NULL, 0, one);
+      cr = cairo_create (s);
+      ms_plot_curves_draw (c, cr, 640, 260, &style, 200);
+      g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+      cairo_destroy (cr);
+      latest = ms_plot_curves_describe_latest (c);
+      if (ms_plot_curves_lookup (c, 640, 260, 330, NULL, &text))
+        {
+          g_assert_null (strstr (text, "nan"));
+          g_assert_null (strstr (text, "inf"));
+        }
+      if (kind == MS_CURVE_KL)
+        {
+          g_assert_true (ms_plot_curves_is_empty (c));
+          g_assert_null (latest);
+          g_assert_nonnull (strstr (ms_plot_curves_get_empty_message (c), "one class"));
+          /* The floor is kl_uniform's over all 10 classes: not this chart's, so no legend
+           * square of the band's green over white */
+          g_assert_cmpint (count_ink (s, &style), <, 640 * 260 / 20);
+          {
+            guint green = 0;
+
+            for (int y = 0; y < 40; y++)
+              for (int x = 0; x < 640; x++)
+                {
+                  int r, g, b;
+
+                  pixel (s, x, y, &r, &g, &b);
+                  green += g > r + 10 && g > b + 5;
+                }
+            g_assert_cmpuint (green, ==, 0);
+          }
+
+          ms_plot_curves_update (c, p, 50, NULL, 0, three);
+          g_assert_true (ms_plot_curves_is_empty (c));
+          g_assert_nonnull (strstr (ms_plot_curves_get_empty_message (c), "none of the data"));
+          cr = cairo_create (s);
+          ms_plot_curves_draw (c, cr, 640, 260, &style, 200);
+          cairo_destroy (cr);
+
+          /* Without any evaluation yet it says only that */
+          ms_plot_curves_update (c, NULL, 0, NULL, 0, one);
+          g_assert_nonnull (strstr (ms_plot_curves_get_empty_message (c), "one class"));
+        }
+      else if (kind == MS_CURVE_MODES)
+        {
+          g_assert_cmpint (ms_plot_curves_get_modes_total (c), ==, 1);
+          g_assert_nonnull (latest);
+          g_assert_nonnull (strstr (latest, "of 1 modes"));
+          ms_plot_curves_update (c, p, 50, NULL, 0, three);
+          g_assert_cmpint (ms_plot_curves_get_modes_total (c), ==, 3);
+          /* k_data 0 (an evaluation from an older file): all the classifier's classes */
+          one->evaluation.k_data = 0;
+          ms_plot_curves_update (c, p, 50, NULL, 0, one);
+          g_assert_cmpint (ms_plot_curves_get_modes_total (c), ==, 10);
+          one->evaluation.k_data = 1;
+        }
+      if (kind != MS_CURVE_KL)
+        g_assert_null (ms_plot_curves_get_empty_message (c));
     }
   cairo_surface_destroy (s);
 }
@@ -900,7 +1097,34 @@ test_gallery (void)
     g_assert_true (ms_plot_write (path, "png", 420, 300, paint_gallery, &g, &error));
     g_assert_no_error (error);
   }
-  g_assert_cmpuint (count_entries (dir), >=, 25);
+  /* A folder of one digit: the other classes greyed, the KL chart explained, modes out of 1 */
+  for (int which = 0; which < 4; which++)
+    {
+      g_autoptr(MsFrame) one = make_one_digit_frame (FALSE);
+      g_autofree MsCurvePoint *q = make_points (300, 10, 10);
+      static const char *names[] = { "histogram-one-digit-light.png", "histogram-one-digit-dark.png",
+                                     "curve-kl-one-digit.png", "curve-modes-one-digit.png" };
+      Gallery g = { one, NULL, q, 300, which == 1, FALSE, 1 };
+      g_autofree char *path = g_build_filename (dir, names[which], NULL);
+      g_autoptr(GError) error = NULL;
+
+      for (guint i = 0; i < 300; i++)
+        {
+          q[i].kl = NAN;
+          q[i].modes_covered = MIN (q[i].modes_covered, 1);
+        }
+      if (which >= 2)
+        {
+          g.curves = ms_plot_curves_new (which == 2 ? MS_CURVE_KL : MS_CURVE_MODES);
+          ms_plot_curves_update (g.curves, q, 300, NULL, 0, one);
+          g.which = 2;
+        }
+      g_assert_true (ms_plot_write (path, "png", 640, which >= 2 ? 240 : 360, paint_gallery, &g,
+                                    &error));
+      g_assert_no_error (error);
+      g_clear_pointer (&g.curves, ms_plot_curves_free);
+    }
+  g_assert_cmpuint (count_entries (dir), >=, 29);
   if (keep == NULL)
     ms_test_rm_rf (dir);
 }
@@ -915,10 +1139,12 @@ main (int argc, char **argv)
   g_test_add_func ("/plot/grid/labels-and-empty", test_grid_labels_and_empty);
   g_test_add_func ("/plot/histogram/missing", test_histogram_missing);
   g_test_add_func ("/plot/histogram/no-evaluation", test_histogram_no_evaluation);
+  g_test_add_func ("/plot/histogram/not-in-data", test_histogram_not_in_data);
   g_test_add_func ("/plot/collapse/strip", test_collapse_strip);
   g_test_add_func ("/plot/scatter", test_scatter);
   g_test_add_func ("/plot/curves/kinds", test_curves_kinds);
   g_test_add_func ("/plot/curves/decimation", test_curves_decimation_keeps_spikes);
+  g_test_add_func ("/plot/curves/subset", test_curves_subset);
   g_test_add_func ("/plot/caption", test_caption);
   g_test_add_func ("/plot/write/formats", test_write_formats);
   g_test_add_func ("/plot/write/failures", test_write_failures);

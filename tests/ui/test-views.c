@@ -226,6 +226,55 @@ test_collapsed_frame (void)
   g_assert_finalize_object (ind);
 }
 
+/* A folder of a few digits: the classes it lacks are neither present nor missing */
+static void
+test_subset_frame (void)
+{
+  g_autoptr(MsFrame) f = make_collapsed_frame ();
+  MsClassHistogram *hist = MS_CLASS_HISTOGRAM (g_object_ref_sink (ms_class_histogram_new ()));
+
+  /* One digit (3); the generator draws 3s and 7s */
+  for (int c = 0; c < 10; c++)
+    {
+      f->real_share[c] = c == 3 ? 1.0 : 0.0;
+      f->evaluation.present[c] = c == 3 || c == 7;
+      f->evaluation.counts[c] = c == 3 ? 300 : c == 7 ? 200 : 0;
+    }
+  f->evaluation.k_data = 1;
+  f->evaluation.modes_covered = 1;
+  ms_class_histogram_set_frame (hist, f);
+  g_assert_cmpuint (ms_class_histogram_get_n_missing (hist), ==, 0);
+  g_assert_cmpstr (ms_class_histogram_get_summary (hist), ==,
+                   "Generated digits: the data's 1 class present");
+
+  /* Only 7s: the data's digit is missing, and only it */
+  f->evaluation.present[3] = FALSE;
+  f->evaluation.counts[3] = 0;
+  ms_class_histogram_set_frame (hist, NULL);
+  ms_class_histogram_set_frame (hist, f);
+  g_assert_cmpuint (ms_class_histogram_get_n_missing (hist), ==, 1);
+  g_assert_cmpstr (ms_class_histogram_get_summary (hist), ==,
+                   "Generated digits: 0 of the data's 1 class present; missing: 3");
+
+  /* Three digits (3, 5, 7), 7 missing */
+  g_clear_pointer (&f, ms_frame_unref);
+  f = make_collapsed_frame ();
+  for (int c = 0; c < 10; c++)
+    {
+      f->real_share[c] = c == 3 || c == 5 || c == 7 ? 1.0 / 3 : 0.0;
+      f->evaluation.present[c] = c == 3 || c == 5 || c == 1;
+      f->evaluation.counts[c] = f->evaluation.present[c] ? 100 : 0;
+    }
+  f->evaluation.k_data = 3;
+  f->evaluation.modes_covered = 2;
+  ms_class_histogram_set_frame (hist, f);
+  g_assert_cmpuint (ms_class_histogram_get_n_missing (hist), ==, 1);
+  gtk_test_accessible_assert_property (hist, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       "Generated digits: 2 of the data's 3 classes present; "
+                                       "missing: 7");
+  g_assert_finalize_object (hist);
+}
+
 static void
 test_render_all (void)
 {
@@ -526,6 +575,7 @@ main (int argc, char **argv)
   gtk_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/ui/views/collapsed-frame", test_collapsed_frame);
+  g_test_add_func ("/ui/views/subset-frame", test_subset_frame);
   g_test_add_func ("/ui/views/render", test_render_all);
   g_test_add_func ("/ui/views/async-render", test_async_render);
   g_test_add_func ("/ui/views/live-session", test_live_session);
