@@ -276,8 +276,11 @@ finish (MsEvaluator  *ev,
       k_ref = e->k;
       n_ref = e->n;
     }
-  if (ms_kl_noise_floor (ev->mixture != NULL ? NULL : subset_mix (ev, e) ? ref : ev->reference,
-                         k_ref, MAX (n_ref, 1), FLOOR_TRIALS, FLOOR_SEED, &floor))
+  if (n_ref == 0 && subset_mix (ev, e))
+    e->kl_floor_mean = e->kl_floor_p99 = NAN;   /* no sample of them: no mix, as the KLs */
+  else if (ms_kl_noise_floor (ev->mixture != NULL ? NULL : subset_mix (ev, e) ? ref
+                              : ev->reference, k_ref, MAX (n_ref, 1), FLOOR_TRIALS, FLOOR_SEED,
+                              &floor))
     {
       e->kl_floor_mean = floor.mean;
       e->kl_floor_p99 = floor.p99;

@@ -40,8 +40,8 @@ struct _MsEvaluation
                                                    * counts only the real data's classes */
   int             modes_covered;
   /* A data set of 2 <= k_data < k classes (digits 3, 5 and 7): kl_uniform, kl_reference and
-   * the floor are over its own classes, from the samples that fell in them (NaN when none
-   * did); one class (k_data == 1): kl_reference is NaN (no mix to compare), kl_uniform and the
+   * the floor are over its own classes, from the samples that fell in them (all three NaN
+   * when none did); one class (k_data == 1): kl_reference is NaN (no mix to compare), kl_uniform and the
    * floor stay over all k. */
   double          kl_uniform;                     /* KL(generated || uniform) of the histogram */
   double          kl_reference;                   /* KL(generated || real class mix); 2-D: reverse KL */
