@@ -15,6 +15,7 @@
  */
 
 #include "ms-optim.h"
+#include "ms-quote.h"
 #include <glib/gi18n.h>
 
 #include <math.h>
@@ -45,9 +46,14 @@ ms_optim_kind_from_string (const char   *name,
         return TRUE;
       }
 
-  g_set_error (error, MS_OPTIM_ERROR, MS_OPTIM_ERROR_UNKNOWN_KIND,
-               _("Unknown optimizer “%s”: use one of sgd, momentum, nesterov, rmsprop or adam"),
-               name != NULL ? name : "");
+  if (error != NULL)
+    {
+      g_autofree char *shown = ms_quote_text (name);
+
+      g_set_error (error, MS_OPTIM_ERROR, MS_OPTIM_ERROR_UNKNOWN_KIND,
+                   _("Unknown optimizer “%s”: use one of sgd, momentum, nesterov, rmsprop or "
+                     "adam"), shown);
+    }
   return FALSE;
 }
 

@@ -12,6 +12,7 @@
 
 #include "ms-gan.h"
 #include "ms-ops.h"
+#include "ms-quote.h"
 
 /* AdaGAN: the finite sample drawn when no real set is attached (the paper's 64k points) */
 #define ADAGAN_OWN_POINTS      65536
@@ -99,9 +100,14 @@ ms_loss_kind_from_string (const char  *name,
         *kind = i;
         return TRUE;
       }
-  g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
-               _("unknown loss “%s” (choose one of nsgan, minimax, wgan-clip, wgan-gp)"),
-               name ? name : "");
+  if (error != NULL)
+    {
+      g_autofree char *shown = ms_quote_text (name);
+
+      g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID,
+                   _("unknown loss “%s” (choose one of nsgan, minimax, wgan-clip, wgan-gp)"),
+                   shown);
+    }
   return FALSE;
 }
 

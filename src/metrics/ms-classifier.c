@@ -14,6 +14,7 @@
 #include "ms-layers.h"
 #include "ms-ops.h"
 #include "ms-optim.h"
+#include "ms-quote.h"
 
 #define FORMAT_NAME   "modescope-classifier"
 #define PIXELS        (MS_CLASSIFIER_SIDE * MS_CLASSIFIER_SIDE)
@@ -451,11 +452,12 @@ ms_classifier_load (const char  *path,
   if (g_strcmp0 (arch, MS_CLASSIFIER_ARCH) != 0)
     {
       g_autofree char *disp = g_filename_display_name (path);
+      g_autofree char *shown = ms_quote_text (arch ? arch : "(none)");   /* text from the file */
 
       g_set_error (error, MS_CLASSIFIER_ERROR, MS_CLASSIFIER_ERROR_MISMATCH,
                    _("%s holds a classifier of architecture “%s”, but this version of ModeScope "
                      "reads “%s”; train a new one with modescope-cli train-classifier"),
-                   disp, arch ? arch : "(none)", MS_CLASSIFIER_ARCH);
+                   disp, shown, MS_CLASSIFIER_ARCH);
       return NULL;
     }
 
@@ -534,10 +536,11 @@ ms_classifier_load_default (const char  *dataset,
                                            canon) != 0)
         {
           g_autofree char *disp = g_filename_display_name (path);
+          g_autofree char *shown = ms_quote_text (c->dataset);   /* text from the file */
 
           g_set_error (error, MS_CLASSIFIER_ERROR, MS_CLASSIFIER_ERROR_MISMATCH,
                        _("%s was trained on “%s”, not %s; run modescope-cli train-classifier "
-                         "--dataset %s"), disp, c->dataset, canon, canon);
+                         "--dataset %s"), disp, shown, canon, canon);
           ms_classifier_free (c);
           return NULL;
         }
