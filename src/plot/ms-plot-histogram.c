@@ -25,7 +25,12 @@ typedef struct
   double tick_first, tick_step;
   int    n_ticks;
   gboolean rotate_names;
+  /* Legend items, wrapped into rows when the figure is narrow */
+  int    n_legend;
+  double legend_x[4], legend_y[4];
 } HistLayout;
+
+#define LEGEND_NOT_IN_DATA 3
 
 static gboolean
 hist_has_data (const MsFrame *frame)
@@ -57,6 +62,20 @@ any_absent (const MsFrame *frame)
     if (!ms_plot_class_in_data (frame, c))
       return TRUE;
   return FALSE;
+}
+
+/* The legend's labels; the last only when some class is not in the data */
+static int
+legend_labels (const MsFrame *frame,
+               const char    *labels[4])
+{
+  labels[0] = _("generated");
+  labels[1] = _("real data");
+  labels[2] = _("missing");
+  /* TRANSLATORS: the class histogram's legend: a class the training data does not have
+   * (a folder of one digit), greyed */
+  labels[LEGEND_NOT_IN_DATA] = _("not in the data");
+  return any_absent (frame) ? 4 : 3;
 }
 
 static const char *
@@ -117,7 +136,29 @@ hist_layout (cairo_t           *cr,
           l->slot_w = l->pw / e->k;
         }
     }
-  l->py = ceil (fs * 2.4);                             /* legend */
+  /* Legend: left to right from the plot's left edge, a new row when an item would not fit */
+  {
+    const char *labels[4];
+    double sq = fs * 0.8, x = l->px, y = fs * 0.5;
+    int rows = 1;
+
+    l->n_legend = legend_labels (frame, labels);
+    for (int i = 0; i < l->n_legend; i++)
+      {
+        double w = sq * 1.4 + _ms_plot_text_width (cr, labels[i]);
+
+        if (i > 0 && x + w > width - fs * 0.3)
+          {
+            x = l->px;
+            y += fs * 1.3;
+            rows++;
+          }
+        l->legend_x[i] = x;
+        l->legend_y[i] = y;
+        x += w + fs * 1.2;
+      }
+    l->py = ceil (fs * 2.4 + (rows - 1) * fs * 1.3);
+  }
   l->ph = height - l->py - fs * 1.8 - (l->rotate_names ? MIN (name_w, height / 3) : fs * 1.2);
   l->ph = MAX (1, l->ph);
 }
@@ -162,7 +203,7 @@ ms_plot_class_histogram (cairo_t           *cr,
 {
   const MsEvaluation *e;
   HistLayout l;
-  double fs, lw, legend_x;
+  double fs, lw;
   char buf[16];
 
   g_return_if_fail (cr != NULL && style != NULL);
@@ -303,45 +344,39 @@ ms_plot_class_histogram (cairo_t           *cr,
 
   /* Legend, top left */
   _ms_plot_font (cr, style, MS_PLOT_FONT_SMALL, FALSE);
-  legend_x = l.px;
   {
-    const struct { const char *label; MsPlotColor colour; gboolean hatch; } items[] = {
-      { _("generated"), style->series[MS_PLOT_SERIES_GENERATED], FALSE },
-      { _("real data"), style->series[MS_PLOT_SERIES_REAL], FALSE },
-      { _("missing"), style->collapsed, TRUE },
-      /* TRANSLATORS: the class histogram's legend: a class the training data does not have
-       * (a folder of one digit), greyed */
-      { _("not in the data"), style->muted, FALSE },
-    };
-    double sq = fs * 0.8, ly = fs * 0.5;
-    guint n_items = any_absent (frame) ? G_N_ELEMENTS (items) : G_N_ELEMENTS (items) - 1;
+    const char *labels[4];
+    double sq = fs * 0.8;
 
-    for (guint i = 0; i < n_items; i++)
+    legend_labels (frame, labels);
+    for (int i = 0; i < l.n_legend; i++)
       {
-        if (i == 3)
+        double lx = l.legend_x[i], ly = l.legend_y[i];
+
+        if (i == LEGEND_NOT_IN_DATA)
           {
-            _ms_plot_set_color_a (cr, items[i].colour, 0.35);
-            cairo_rectangle (cr, legend_x, ly, sq, sq);
+            _ms_plot_set_color_a (cr, style->muted, 0.35);
+            cairo_rectangle (cr, lx, ly, sq, sq);
             cairo_fill (cr);
           }
-        else if (items[i].hatch)
+        else if (i == 2)   /* missing */
           {
-            _ms_plot_set_color_a (cr, items[i].colour, 0.16);
-            cairo_rectangle (cr, legend_x, ly, sq, sq);
+            _ms_plot_set_color_a (cr, style->collapsed, 0.16);
+            cairo_rectangle (cr, lx, ly, sq, sq);
             cairo_fill (cr);
-            _ms_plot_set_color_a (cr, items[i].colour, 0.75);
+            _ms_plot_set_color_a (cr, style->collapsed, 0.75);
             cairo_set_line_width (cr, 1);
-            _ms_plot_hatch (cr, legend_x, ly, sq, sq, 3);
+            _ms_plot_hatch (cr, lx, ly, sq, sq, 3);
           }
         else
           {
-            _ms_plot_set_color (cr, items[i].colour);
-            cairo_rectangle (cr, legend_x, ly, sq, sq);
+            _ms_plot_set_color (cr, style->series[i == 0 ? MS_PLOT_SERIES_GENERATED
+                                                         : MS_PLOT_SERIES_REAL]);
+            cairo_rectangle (cr, lx, ly, sq, sq);
             cairo_fill (cr);
           }
         _ms_plot_set_color (cr, style->foreground);
-        _ms_plot_text (cr, legend_x + sq * 1.4, ly + sq / 2, 0.0, 0.5, items[i].label);
-        legend_x += sq * 1.4 + _ms_plot_text_width (cr, items[i].label) + fs * 1.2;
+        _ms_plot_text (cr, lx + sq * 1.4, ly + sq / 2, 0.0, 0.5, labels[i]);
       }
   }
   cairo_restore (cr);

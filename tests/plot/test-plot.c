@@ -468,6 +468,16 @@ test_histogram_not_in_data (void)
         }
     }
 
+  /* A narrow figure wraps the legend's four items into a second row above the plot */
+  {
+    g_autoptr(MsFrame) f = make_one_digit_frame (FALSE);
+    double x, y_wide, y_narrow, w, h;
+
+    g_assert_true (ms_plot_class_histogram_slot (900, 300, f, &style, 0, &x, &y_wide, &w, &h));
+    g_assert_true (ms_plot_class_histogram_slot (200, 300, f, &style, 0, &x, &y_narrow, &w, &h));
+    g_assert_cmpfloat (y_narrow, >, y_wide);
+  }
+
   /* A frame without the real mix says nothing about it: every class is in the data */
   {
     g_autoptr(MsFrame) f = make_image_frame (4);
@@ -1098,12 +1108,13 @@ test_gallery (void)
     g_assert_no_error (error);
   }
   /* A folder of one digit: the other classes greyed, the KL chart explained, modes out of 1 */
-  for (int which = 0; which < 4; which++)
+  for (int which = 0; which < 5; which++)
     {
-      g_autoptr(MsFrame) one = make_one_digit_frame (FALSE);
+      g_autoptr(MsFrame) one = make_one_digit_frame (which == 4);
       g_autofree MsCurvePoint *q = make_points (300, 10, 10);
       static const char *names[] = { "histogram-one-digit-light.png", "histogram-one-digit-dark.png",
-                                     "curve-kl-one-digit.png", "curve-modes-one-digit.png" };
+                                     "curve-kl-one-digit.png", "curve-modes-one-digit.png",
+                                     "histogram-one-digit-narrow.png" };
       Gallery g = { one, NULL, q, 300, which == 1, FALSE, 1 };
       g_autofree char *path = g_build_filename (dir, names[which], NULL);
       g_autoptr(GError) error = NULL;
@@ -1113,18 +1124,19 @@ test_gallery (void)
           q[i].kl = NAN;
           q[i].modes_covered = MIN (q[i].modes_covered, 1);
         }
-      if (which >= 2)
+      if (which == 2 || which == 3)
         {
           g.curves = ms_plot_curves_new (which == 2 ? MS_CURVE_KL : MS_CURVE_MODES);
           ms_plot_curves_update (g.curves, q, 300, NULL, 0, one);
           g.which = 2;
         }
-      g_assert_true (ms_plot_write (path, "png", 640, which >= 2 ? 240 : 360, paint_gallery, &g,
+      g_assert_true (ms_plot_write (path, "png", which == 4 ? 280 : 640,
+                                    which == 2 || which == 3 ? 240 : 360, paint_gallery, &g,
                                     &error));
       g_assert_no_error (error);
       g_clear_pointer (&g.curves, ms_plot_curves_free);
     }
-  g_assert_cmpuint (count_entries (dir), >=, 29);
+  g_assert_cmpuint (count_entries (dir), >=, 30);
   if (keep == NULL)
     ms_test_rm_rf (dir);
 }
