@@ -22,10 +22,11 @@
 
 #include "fuzz-common.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+/* AddressSanitizer and ThreadSanitizer reserve terabytes of address space for themselves */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 # define FUZZ_HAVE_ASAN 1
 #elif defined(__has_feature)
-# if __has_feature(address_sanitizer)
+# if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #  define FUZZ_HAVE_ASAN 1
 # endif
 #endif

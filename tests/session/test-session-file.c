@@ -613,18 +613,18 @@ test_evaluations_once (void)
 
 /* Files from elsewhere are data ----------------------------------------------------- */
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 # define HAVE_ASAN 1
 #elif defined(__has_feature)
-# if __has_feature(address_sanitizer)
+# if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #  define HAVE_ASAN 1
 # endif
 #endif
 
 /* Caps this process's address space at what it uses now plus @extra bytes, so that an
  * allocation a header asks for aborts the (sub)process instead of succeeding.  FALSE under
- * AddressSanitizer, which reserves terabytes of address space for itself (its own
- * allocation limit covers that build in the fuzz runs). */
+ * AddressSanitizer or ThreadSanitizer, which reserve terabytes of address space for
+ * themselves (the fuzz runs' -malloc_limit_mb covers the ASan build). */
 static gboolean
 limit_address_space (guint64 extra)
 {
@@ -846,7 +846,7 @@ test_file_huge_counts (void)
       guint n = 0;
 
       if (!limit_address_space (G_GUINT64_CONSTANT (256) << 20))
-        g_test_message ("address space not capped (AddressSanitizer build)");
+        g_test_message ("address space not capped (sanitizer build)");
       for (guint s = 0; s < G_N_ELEMENTS (sections); s++)
         for (guint c = 0; c < G_N_ELEMENTS (counts); c++)
           {
