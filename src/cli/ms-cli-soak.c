@@ -1085,6 +1085,7 @@ run_worker (SoakArgs *a)
   Worker w = { 0 };
   guint stat;
   double seconds = a->minutes * 60.0;
+  int status = 0;
 
   if (a->threads > 0)
     ms_parallel_set_threads (a->threads);
@@ -1105,7 +1106,8 @@ run_worker (SoakArgs *a)
   if (w.session == NULL)
     {
       fprintf (stderr, _("modescope-cli soak: %s\n"), error->message);
-      return MS_CLI_EXIT_USAGE;
+      status = MS_CLI_EXIT_USAGE;
+      goto out;
     }
   g_signal_connect (w.session, "notify::frame", G_CALLBACK (on_frame), &w);
   w.loop = g_main_loop_new (NULL, FALSE);
@@ -1122,13 +1124,15 @@ run_worker (SoakArgs *a)
 
   g_object_unref (w.session);
   g_main_loop_unref (w.loop);
+
+out:
   g_rand_free (w.rand);
   g_array_unref (w.pending_snaps);
   g_array_unref (w.kept_snaps);
   g_ptr_array_unref (w.leak);
   g_queue_clear (&w.in_flight);
   ms_session_settings_clear (&w.start);
-  return 0;
+  return status;
 }
 
 /* Parent ---------------------------------------------------------------------------- */
