@@ -1526,7 +1526,10 @@ run_parent (SoakArgs *a)
     {
       exit_code = g_subprocess_get_exit_status (p.proc);
       if (exit_code == MS_CLI_EXIT_USAGE && !p.ready)
-        return MS_CLI_EXIT_USAGE;   /* the worker said why: a dataset or architecture */
+        {
+          rc = MS_CLI_EXIT_USAGE;   /* the worker said why: a dataset or architecture */
+          goto out;
+        }
       if (exit_code != 0 || !p.done)
         {
           crashed = TRUE;
@@ -1676,6 +1679,7 @@ run_parent (SoakArgs *a)
       g_string_free (j, TRUE);
     }
 
+out:
   if (p.log != NULL)
     fclose (p.log);
   g_object_unref (p.in);
