@@ -1834,7 +1834,17 @@ take_mailbox (MsSession *self,
     }
   g_array_append_vals (self->curve, points->data, points->len);
   g_array_unref (points);
-  g_array_append_vals (self->evaluations, evaluations->data, evaluations->len);
+  /* One evaluation per iteration: a restore evaluates the restored iteration again, and a
+   * paused new run or reset evaluates iteration 0 again (a truncation keeps what is at the
+   * iteration it cuts to); the newer one replaces the older, which would otherwise pile up
+   * (modescope-cli soak: 277 evaluations at iteration 0 after 35 minutes) */
+  for (guint i = 0; i < evaluations->len; i++)
+    {
+      const MsSessionEvaluation *e = &g_array_index (evaluations, MsSessionEvaluation, i);
+
+      truncate_evaluations (self->evaluations, e->iteration - 1);
+      g_array_append_vals (self->evaluations, e, 1);
+    }
   g_array_unref (evaluations);
 
   old_n_events = self->events->len;

@@ -669,6 +669,53 @@ test_session_delete_snapshot (void)
   finalize_session (session);
 }
 
+static void
+assert_evaluations_increase (MsSession *session)
+{
+  guint n = 0;
+  const MsSessionEvaluation *e = ms_session_get_evaluations (session, &n);
+
+  for (guint i = 1; i < n; i++)
+    g_assert_cmpint (e[i - 1].iteration, <, e[i].iteration);
+}
+
+/* The history holds one evaluation per iteration: paused new runs and resets evaluate
+ * iteration 0 again, a restore the restored iteration */
+static void
+test_session_evaluations_unique (void)
+{
+  MsSessionSettings s;
+  FrameLog log;
+  MsSession *session;
+  guint id, snap, n = 0;
+
+  settings_for_test (&s, 8);
+  session = new_session (&s, &log);
+  for (int i = 0; i < 3; i++)
+    {
+      id = ms_session_push (session, ms_session_command_new_new_run (&s));
+      wait_for (session, run_at_least, GUINT_TO_POINTER (i + 2), "a new run");
+    }
+  ms_session_push (session, ms_session_command_new_reset ());
+  wait_for (session, run_at_least, GUINT_TO_POINTER (5), "the reset's run");
+  ms_session_get_evaluations (session, &n);
+  g_assert_cmpuint (n, <=, 1);
+  snap = ms_session_schedule (session, 20, ms_session_command_new_snapshot ());
+  ms_session_schedule (session, 30, ms_session_command_new_pause ());
+  ms_session_resume (session);
+  g_bytes_unref (wait_snapshot (session, snap));
+  wait_paused_at (session, 30);
+  ms_session_restore (session, snap);
+  wait_paused_at (session, 20);
+  wait_for (session, has_event, GUINT_TO_POINTER (MS_SESSION_EVENT_RESTORE), "the restore");
+  assert_evaluations_increase (session);
+  ms_session_get_evaluations (session, &n);
+  g_assert_cmpint (ms_session_get_evaluations (session, &n)[n - 1].iteration, ==, 20);
+  (void) id;
+  ms_session_settings_clear (&s);
+  finalize_session (session);
+}
+
 /* Commands pushed faster than the trainer applies them (each step costs one): frames keep
  * coming, since a drain applies only what was queued when it began */
 static void
@@ -916,6 +963,7 @@ main (int    argc,
   g_test_add_func ("/session/reset-new-run", test_session_reset_new_run);
   g_test_add_func ("/session/delete-snapshot", test_session_delete_snapshot);
   g_test_add_func ("/session/command-flood", test_session_command_flood);
+  g_test_add_func ("/session/evaluations-unique", test_session_evaluations_unique);
   g_test_add_func ("/session/mnist", test_session_mnist);
   g_test_add_func ("/session/dispose-running", test_session_dispose_running);
   g_test_add_func ("/session/invalid-settings", test_session_invalid_settings);
