@@ -13,6 +13,9 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #if defined(__linux__)
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -518,10 +521,21 @@ trainer_truncate (Trainer *t,
 static void
 trainer_free_run (Trainer *t)
 {
+#ifdef __GLIBC__
+  gboolean had_run = t->gan != NULL;
+#endif
+
   g_clear_pointer (&t->gan, ms_gan_free);
   g_clear_pointer (&t->grid_z, g_free);
   g_clear_pointer (&t->eval_z, g_free);
   t->evaluated = t->have_eval = FALSE;
+#ifdef __GLIBC__
+  /* A run's step memory reaches gigabytes with costly settings (unroll 10 on MNIST), in
+   * pieces glibc keeps for later rather than returning: give it back when the run goes
+   * (modescope-cli soak: 2.2 GB resident after a new run, 0.13 GB after malloc_trim) */
+  if (had_run)
+    malloc_trim (0);
+#endif
 }
 
 static void
@@ -1848,7 +1862,19 @@ take_mailbox (MsSession *self,
   g_array_unref (evaluations);
 
   old_n_events = self->events->len;
-  g_ptr_array_extend_and_steal (self->events, events);
+  /* Copied, not stolen: the history lives as long as the session, and strings the trainer
+   * allocated would stay scattered over the trainer's heap, between the megabytes of
+   * snapshots and step memory it allocates and frees, keeping those pages from being
+   * returned (modescope-cli soak: the resident set after the same new run grew with the
+   * number of commands while the live heap did not) */
+  for (guint i = 0; i < events->len; i++)
+    {
+      const MsSessionEvent *e = g_ptr_array_index (events, i);
+
+      g_ptr_array_add (self->events, _ms_session_event_new (e->iteration, e->kind,
+                                                            e->command_id, g_strdup (e->label)));
+    }
+  g_ptr_array_unref (events);
   if (self->events->len != old_n_events)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_EVENTS]);
 
