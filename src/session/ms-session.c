@@ -24,6 +24,7 @@
 
 #include "ms-checkpoint.h"
 #include "ms-classifier.h"
+#include "ms-quote.h"
 #include "ms-session-private.h"
 #include "ms-source.h"
 
@@ -145,8 +146,10 @@ ms_session_settings_validate (const MsSessionSettings *s,
     }
   if (s->arch != NULL && !g_strv_contains ((const char * const *) ms_arch_names (), s->arch))
     {
+      g_autofree char *shown = ms_quote_text (s->arch);   /* typed, or from a file */
+
       g_set_error (error, MS_GAN_ERROR, MS_GAN_ERROR_INVALID, _("unknown architecture “%s”"),
-                   s->arch);
+                   shown);
       return FALSE;
     }
   if (!ms_gan_config_validate (&s->gan, error)
