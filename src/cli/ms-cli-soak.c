@@ -40,7 +40,7 @@
  * "nan TEXT", "done"); its standard error is the parent's.
  *
  * Test-only: --inject abort|nan|leak makes the worker abort, report a fake NaN escape, or
- * hold 128 MB more after the warm-up, so the tests can show that each check fails.
+ * hold 256 MB more after the warm-up, so the tests can show that each check fails.
  */
 #include "config.h"
 
@@ -1004,10 +1004,10 @@ on_tick (gpointer data)
       if (w->args->inject != NULL && strcmp (w->args->inject, "leak") == 0
           && w->warmup_level_done)
         {
-          /* 128 MB, 8 MB a tick, touched so it is resident */
-          gsize chunk = 8 << 20;
+          /* 256 MB, 16 MB a tick, touched so it is resident */
+          gsize chunk = 16 << 20;
 
-          if (w->leak_bytes < (128u << 20))
+          if (w->leak_bytes < (256u << 20))
             {
               guint8 *p = g_malloc (chunk);
 

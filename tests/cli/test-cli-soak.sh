@@ -32,7 +32,7 @@ summary_re='^soak minutes=[0-9.]+ iterations=[0-9]+ commands=[0-9]+ crashes=[01]
 
 # Runs of seconds: the warm-up (20% of the run) is too short for the allocator to settle, so
 # their resident set moves by tens of percent without a leak; --growth-limit 300 keeps the
-# check (the injected 128 MB is several times the ring's 20 MB) without that noise.
+# check (the injected 256 MB is ten times the ring's 20 to 30 MB) without that noise.
 limit="--growth-limit 300"
 
 echo "1..21"
