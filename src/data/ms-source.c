@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ms-quote.h"
 #include "ms-source.h"
 
 static gboolean
@@ -119,7 +120,7 @@ ms_data_source_open (const char  *name,
     }
   {
     g_autofree char *mixtures = g_strjoinv (", ", (char **) ms_mixture_names ());
-    g_autofree char *valid = g_utf8_make_valid (name, -1);
+    g_autofree char *valid = ms_quote_text (name);  /* typed or from a file: made printable */
 
     /* Translators: %s are the name given and the 2-D data sets' names (ring8, grid25, ...) */
     g_set_error (error, MS_DATA_ERROR, MS_DATA_ERROR_NOT_FOUND,

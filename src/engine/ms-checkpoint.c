@@ -591,17 +591,15 @@ fail_truncated (GError     **error,
   return FALSE;
 }
 
+/* The magic and the version at the start of @data (@size bytes: the whole file, or at least
+ * its first HEADER_LEN bytes), so that a file that is no checkpoint fails before it is read */
 static gboolean
-parse (MsCheckpoint  *ck,
-       GError       **error)
+check_header (const guint8  *data,
+              gsize          size,
+              const char    *display,
+              guint32       *version,
+              GError       **error)
 {
-  const guint8 *data = ck->data;
-  gsize size = ck->size;
-  const char *display = ck->display;
-  g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
-  guint32 n_sections, stored_crc;
-  gsize pos;
-
   /* Magic */
   if (size < MAGIC_LEN || memcmp (data, MAGIC, MAGIC_LEN) != 0)
     {
@@ -624,21 +622,38 @@ parse (MsCheckpoint  *ck,
     return fail_truncated (error, display, size, HEADER_LEN + TRAILER_LEN);
 
   /* Version */
-  ck->version = get_u32 (data + MAGIC_LEN);
-  if (ck->version > MS_CHECKPOINT_VERSION)
+  *version = get_u32 (data + MAGIC_LEN);
+  if (*version > MS_CHECKPOINT_VERSION)
     {
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_TOO_NEW,
                    _("'%s' was made by a newer ModeScope (format %u, this version reads %u); "
                      "open it with a newer version of ModeScope"),
-                   display, ck->version, MS_CHECKPOINT_VERSION);
+                   display, *version, MS_CHECKPOINT_VERSION);
       return FALSE;
     }
-  if (ck->version == 0)
+  if (*version == 0)
     {
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_CORRUPT,
                    _("'%s' is corrupt: it claims format version 0"), display);
       return FALSE;
     }
+
+  return TRUE;
+}
+
+static gboolean
+parse (MsCheckpoint  *ck,
+       GError       **error)
+{
+  const guint8 *data = ck->data;
+  gsize size = ck->size;
+  const char *display = ck->display;
+  g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  guint32 n_sections, stored_crc;
+  gsize pos;
+
+  if (!check_header (data, size, display, &ck->version, error))
+    return FALSE;
 
   /* Sections.  Nothing is allocated from n_sections: each section read consumes at least 21
    * bytes of the file, so a false count ends in a truncation error. */
@@ -821,8 +836,37 @@ ms_checkpoint_load (const char  *path,
       return NULL;
     }
 
-  /* The only allocation the file decides: its real, capped size. */
+  /* A file that is not a checkpoint (a photo, a 3 GB disk image) fails on its first bytes,
+   * before anything is allocated or read for the rest of it */
   size = (gsize) st.st_size;
+  {
+    guint8 head[HEADER_LEN];
+    gsize head_len = 0;
+    guint32 version;
+
+    while (head_len < MIN (size, sizeof head))
+      {
+        gssize n = read (fd, head + head_len, MIN (size, sizeof head) - head_len);
+
+        if (n < 0 && errno == EINTR)
+          continue;
+        if (n <= 0)
+          break;
+        head_len += (gsize) n;
+      }
+    if (!check_header (head, head_len, display, &version, error)
+        || lseek (fd, 0, SEEK_SET) != 0)
+      {
+        saved_errno = errno;
+        g_close (fd, NULL);
+        if (error != NULL && *error == NULL)
+          g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_IO,
+                       _("Could not read '%s': %s"), display, g_strerror (saved_errno));
+        return NULL;
+      }
+  }
+
+  /* The only allocation the file decides: its real, capped size. */
   buf = g_malloc (MAX (size, 1));
   while (got < size)
     {
@@ -903,18 +947,19 @@ ms_checkpoint_has_section (const MsCheckpoint *ck,
   return find_section (ck, name) != NULL;
 }
 
+/* What a section of @type holds, in words (translated) */
 static const char *
 type_name (guint32 type)
 {
   switch (type)
     {
-    case MS_CHECKPOINT_TYPE_BLOB: return "data";
-    case MS_CHECKPOINT_TYPE_PARAMS: return "parameters";
-    case MS_CHECKPOINT_TYPE_OPTIMIZER: return "optimizer settings";
-    case MS_CHECKPOINT_TYPE_RNG: return "a random generator";
-    case MS_CHECKPOINT_TYPE_STRING: return "text";
-    case MS_CHECKPOINT_TYPE_KEY_VALUES: return "key-value pairs";
-    default: return "an unknown type";
+    case MS_CHECKPOINT_TYPE_BLOB: return _("raw data");
+    case MS_CHECKPOINT_TYPE_PARAMS: return _("network parameters");
+    case MS_CHECKPOINT_TYPE_OPTIMIZER: return _("optimizer settings");
+    case MS_CHECKPOINT_TYPE_RNG: return _("a random generator state");
+    case MS_CHECKPOINT_TYPE_STRING: return _("text");
+    case MS_CHECKPOINT_TYPE_KEY_VALUES: return _("key-value pairs");
+    default: return _("data of an unknown kind");
     }
 }
 
@@ -942,7 +987,11 @@ ms_checkpoint_lookup (const MsCheckpoint *ck,
   if (s->type != type)
     {
       g_set_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_WRONG_TYPE,
-                   _("Section '%s' of '%s' holds %s (type %u) where %s (type %u) was expected"),
+                   /* Translators: the 1st %s is a section name, the 2nd a file name; the 3rd
+                    * and 5th say what a section holds ("network parameters", "text", ...) */
+                   _("Section '%s' of '%s' is not what ModeScope expects there: it holds %s "
+                     "(type %u) instead of %s (type %u); the file is damaged or was written by "
+                     "another program"),
                    name, ck->display, type_name (s->type), s->type, type_name (type), type);
       return NULL;
     }

@@ -40,7 +40,10 @@ void
 _ms_window_toast (MsWindow   *self,
                   const char *text)
 {
-  AdwToast *toast = adw_toast_new (text);
+  /* libadwaita 1.2 reads a toast's title as Pango markup: a file name with '&' or '<' in
+   * an error message would otherwise vanish or inject markup */
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+  AdwToast *toast = adw_toast_new (escaped);
 
   adw_toast_set_timeout (toast, 6);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
@@ -53,7 +56,8 @@ static void
 toast_important (MsWindow   *self,
                  const char *text)
 {
-  AdwToast *toast = adw_toast_new (text);
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+  AdwToast *toast = adw_toast_new (escaped);  /* markup, as above; the label shows plain text */
   GtkWidget *label = gtk_label_new (text);
 
   /* Wrapped, not cut off: the end of the text says what to do */
