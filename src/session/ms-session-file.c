@@ -17,6 +17,9 @@
  *   snapshots          BLOB  (id, iteration) of every user snapshot; their containers are in
  *                            the sections "snapshot.ID"
  *   notes              KEY_VALUES
+ *   evaluations.k_data BLOB  the real data's classes of every evaluation (MsEvaluation.k_data),
+ *                            trainer's then history's, each a count and int32s; optional: a
+ *                            file without it (older) gives 0, the classifier's classes
  */
 #include "config.h"
 
@@ -522,6 +525,43 @@ enc_evaluations (GByteArray *b,
     enc_evaluation (b, &g_array_index (a, MsSessionEvaluation, i));
 }
 
+/* The k_data of the same evaluations enc_evaluations() writes.  They have a section of their
+ * own so that files without it (written before it existed) keep loading, with k_data 0. */
+static void
+enc_k_data (GByteArray *b,
+            GArray     *a,
+            gint64      max_iteration)
+{
+  guint keep = 0;
+
+  while (keep < a->len && g_array_index (a, MsSessionEvaluation, keep).iteration <= max_iteration)
+    keep++;
+  enc_u32 (b, keep);
+  for (guint i = 0; i < keep; i++)
+    enc_i32 (b, g_array_index (a, MsSessionEvaluation, i).evaluation.k_data);
+}
+
+/* Into the evaluations @a decoded from the same file: one value each, from 0 to its k */
+static void
+dec_k_data (Dec    *d,
+            GArray *a)
+{
+  guint n = dec_count (d, 4);
+
+  if (n != a->len)
+    d->ok = FALSE;
+  for (guint i = 0; i < n && d->ok; i++)
+    {
+      MsEvaluation *e = &g_array_index (a, MsSessionEvaluation, i).evaluation;
+      int k_data = dec_i32 (d);
+
+      if (k_data < 0 || k_data > e->k)
+        d->ok = FALSE;
+      else
+        e->k_data = k_data;
+    }
+}
+
 /* Errors ------------------------------------------------------------------------------- */
 
 /* The part of a session file that is malformed: each has its own whole sentence */
@@ -658,6 +698,11 @@ build_writer (MsSession     *self,
   ms_checkpoint_writer_add (w, "snapshots", MS_CHECKPOINT_TYPE_BLOB, b->data, b->len);
 
   ms_checkpoint_writer_add_key_values (w, "notes", self->notes);
+
+  g_byte_array_set_size (b, 0);
+  enc_k_data (b, x->fed, G_MAXINT64);
+  enc_k_data (b, self->evaluations, x->iteration);
+  ms_checkpoint_writer_add (w, "evaluations.k_data", MS_CHECKPOINT_TYPE_BLOB, b->data, b->len);
   return w;
 }
 
@@ -1031,6 +1076,17 @@ read_file (MsCheckpoint  *ck,
     }
   if (!d.ok || d.left != 0)
     return damaged (error, PART_SNAPSHOTS);
+
+  /* Optional (older files lack it): without it every k_data stays 0 */
+  if (ms_checkpoint_has_section (ck, "evaluations.k_data"))
+    {
+      if (!blob (ck, "evaluations.k_data", &d, error))
+        return FALSE;
+      dec_k_data (&d, l->fed);
+      dec_k_data (&d, l->evaluations);
+      if (!d.ok || d.left != 0)
+        return damaged (error, PART_HISTORY);
+    }
 
   l->notes = ms_checkpoint_get_key_values (ck, "notes", error);
   return l->notes != NULL;

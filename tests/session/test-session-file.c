@@ -967,6 +967,154 @@ test_file_load_writes_nothing (void)
   g_assert_cmpmem (contents, len, contents_after, len_after);
 }
 
+/* A folder of @n random images, all labelled @label */
+static void
+write_idx_folder (const char *dir,
+                  guint       n,
+                  guint8      label)
+{
+  g_autofree char *images_path = g_build_filename (dir, "train-images-idx3-ubyte", NULL);
+  g_autofree char *labels_path = g_build_filename (dir, "train-labels-idx1-ubyte", NULL);
+  g_autoptr(GByteArray) images = g_byte_array_new ();
+  g_autoptr(GByteArray) labels = g_byte_array_new ();
+  guint8 head[16] = { 0, 0, 8, 3, n >> 24, n >> 16, n >> 8, n, 0, 0, 0, 28, 0, 0, 0, 28 };
+
+  g_byte_array_append (images, head, 16);
+  for (guint i = 0; i < n * 784; i++)
+    {
+      guint8 v = (guint8) (i * 2654435761u >> 24);
+
+      g_byte_array_append (images, &v, 1);
+    }
+  head[3] = 1;
+  g_byte_array_append (labels, head, 8);
+  for (guint i = 0; i < n; i++)
+    g_byte_array_append (labels, &label, 1);
+  g_assert_true (g_mkdir_with_parents (dir, 0755) == 0);
+  g_assert_true (g_file_set_contents (images_path, (char *) images->data, images->len, NULL));
+  g_assert_true (g_file_set_contents (labels_path, (char *) labels->data, labels->len, NULL));
+}
+
+/* A copy of @path without section @victim */
+static void
+drop_section (const char *path,
+              const char *out,
+              const char *victim)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MsCheckpoint) ck = ms_checkpoint_load (path, &error);
+  g_autoptr(MsCheckpointWriter) w = ms_checkpoint_writer_new ();
+  gboolean found = FALSE;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < ms_checkpoint_get_n_sections (ck); i++)
+    {
+      const char *name = ms_checkpoint_get_section_name (ck, i);
+      guint32 type = ms_checkpoint_get_section_type (ck, i);
+      gsize plen = 0;
+      const guint8 *p = ms_checkpoint_get (ck, name, type, &plen);
+
+      if (strcmp (name, victim) == 0)
+        found = TRUE;
+      else
+        ms_checkpoint_writer_add (w, name, type, p, plen);
+    }
+  g_assert_true (found);
+  g_assert_true (ms_checkpoint_writer_save (w, out, &error));
+}
+
+static void
+assert_k_data (MsSession *session,
+               int        k_data)
+{
+  guint n = 0;
+  const MsSessionEvaluation *e = ms_session_get_evaluations (session, &n);
+  MsFrame *f = ms_session_get_frame (session);
+
+  g_assert_cmpuint (n, >, 0);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpint (e[i].evaluation.k_data, ==, k_data);
+  g_assert_nonnull (f);
+  g_assert_true (f->has_evaluation);
+  g_assert_cmpint (f->evaluation.k_data, ==, k_data);
+}
+
+/* A folder of one digit: its evaluations keep k_data = 1 through a file, so the loaded
+ * dashboard counts modes out of 1 and the detector, replayed, judges the one class as the
+ * run did; a file without the section (older) loads with k_data 0; a k_data above the
+ * evaluation's k is refused as a malformed history */
+static void
+test_file_k_data (void)
+{
+  g_autofree char *dir = tmp_path ("one-digit");
+  g_autofree char *path = tmp_path ("one-digit.msrun");
+  g_autofree char *old = tmp_path ("one-digit-old.msrun");
+  g_autofree char *bad = tmp_path ("one-digit-bad.msrun");
+  g_autoptr(GError) error = NULL;
+  MsSessionSettings s;
+  MsSession *a, *b;
+  MsCollapseState state;
+
+  write_idx_folder (dir, 5, 3);
+  ms_session_settings_init (&s, dir, MS_LOSS_NSGAN);
+  s.seed = 7;
+  s.eval_every = 2;
+  s.eval_samples = 20;
+  s.grid_size = 16;
+  s.start_paused = TRUE;
+  a = ms_session_new (&s, &error);
+  ms_session_settings_clear (&s);
+  g_assert_no_error (error);
+  run_to (a, 6);
+  assert_k_data (a, 1);
+  state = ms_session_get_frame (a)->collapse_state;
+  save (a, path);
+
+  b = load (path);
+  wait_for (b, has_frame, NULL, "the first frame");
+  assert_k_data (b, 1);
+  {
+    guint na = 0, nb = 0;
+    const MsSessionEvaluation *ea = ms_session_get_evaluations (a, &na);
+    const MsSessionEvaluation *eb = ms_session_get_evaluations (b, &nb);
+
+    g_assert_cmpuint (na, ==, nb);
+    for (guint i = 0; i < na; i++)
+      {
+        g_assert_cmpint (ea[i].evaluation.modes_covered, ==, eb[i].evaluation.modes_covered);
+        g_assert_cmpstr (ea[i].evaluation.reason, ==, eb[i].evaluation.reason);
+      }
+  }
+  g_assert_cmpint (ms_session_get_frame (b)->collapse_state, ==, state);
+  g_assert_finalize_object (b);
+
+  /* Written before k_data was saved */
+  drop_section (path, old, "evaluations.k_data");
+  b = load (old);
+  wait_for (b, has_frame, NULL, "the first frame");
+  assert_k_data (b, 0);
+  g_assert_finalize_object (b);
+
+  /* k_data 11 of 10 classes */
+  {
+    g_autoptr(GBytes) orig = section_bytes (path, "evaluations.k_data");
+    gsize len = 0;
+    const guint8 *p = g_bytes_get_data (orig, &len);
+    g_autofree guint8 *data = NULL;
+
+    g_assert_cmpuint (len, >=, 8);
+    data = g_memdup2 (p, len);
+    put_u32 (data + 4, 11);
+    replace_section (path, bad, "evaluations.k_data", data, len);
+    g_assert_null (ms_session_new_from_file (bad, &error));
+    g_assert_nonnull (error);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (error->message, "its history is malformed"));
+  }
+  g_assert_finalize_object (a);
+  ms_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -987,6 +1135,7 @@ main (int    argc,
   g_test_add_func ("/session-file/names-are-data", test_file_names_are_data);
   g_test_add_func ("/session-file/huge-counts", test_file_huge_counts);
   g_test_add_func ("/session-file/load-writes-nothing", test_file_load_writes_nothing);
+  g_test_add_func ("/session-file/k-data", test_file_k_data);
   status = g_test_run ();
   ms_test_rm_rf (tmpdir);
   g_free (tmpdir);
