@@ -356,8 +356,8 @@ schedule_group (MsScheduleEntry * const *entries,
           return FALSE;
         }
       g_ptr_array_add (g->labels, what);
-      /* The schedule's parser accepts any finite rate; the window and the flags stop at
-       * MS_VALUE_RATE_MAX, and so does a schedule */
+      /* The schedule's parser checks the same ranges (ms-values.h) as the window and the
+       * flags; checked again here, where the value is applied */
       if (ms_value_setting_from_key (e->key, &setting)
           && !ms_value_check (setting, e->number, error))
         {

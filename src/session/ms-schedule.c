@@ -17,6 +17,7 @@
 #include "ms-gan.h"
 #include "ms-optim.h"
 #include "ms-schedule.h"
+#include "ms-values.h"
 
 G_DEFINE_QUARK (ms-schedule-error-quark, ms_schedule_error)
 
@@ -207,6 +208,24 @@ parse_whole (const char *s,
   return TRUE;
 }
 
+/* The ranges of modescope-cli's flags and the window's entries (ms-values.h): a number the
+ * schedule's own rule takes but they refuse (a learning rate above 10) is refused here too,
+ * in their words, so a schedule cannot set what the CLI and the window would not */
+static gboolean
+value_agrees (int          index,
+              const char  *entry,
+              int          k,
+              double       v,
+              GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+  MsValueSetting setting;
+
+  if (!ms_value_setting_from_key (keys[k].name, &setting) || ms_value_check (setting, v, &local))
+    return TRUE;
+  return entry_error (error, index, entry, "%s", local->message);
+}
+
 static gboolean
 parse_value (int          index,
              const char  *entry,
@@ -258,6 +277,8 @@ parse_value (int          index,
         if (!parse_whole (value, (gint64) keys[k].max, &v, &too_big) || too_big
             || v < (gint64) keys[k].min)
           return value_error (error, index, entry, k, shown);
+        if (!value_agrees (index, entry, k, (double) v, error))
+          return FALSE;
         *number = (double) v;
         return TRUE;
       }
@@ -270,6 +291,8 @@ parse_value (int          index,
             || (keys[k].min_open ? !(v > keys[k].min) : !(v >= keys[k].min))
             || (keys[k].max_open ? !(v < keys[k].max) : !(v <= keys[k].max)))
           return value_error (error, index, entry, k, shown);
+        if (!value_agrees (index, entry, k, v, error))
+          return FALSE;
         *number = v;
         return TRUE;
       }

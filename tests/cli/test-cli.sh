@@ -227,7 +227,7 @@ expect_usage 2 "number of threads" train --dataset ring8 --iters 1 --threads 102
 expect_usage 2 "seed “-1” is out of range" train --dataset ring8 --iters 1 --seed -1
 expect_usage 2 "AdaGAN rounds" train --dataset ring8 --iters 1 --adagan-rounds 11
 expect_usage 2 "AdaGAN iterations per round" train --dataset ring8 --iters 1 --adagan-rounds 2 --adagan-round-iters 0
-expect_usage 2 "--schedule at iteration 5: lr: learning rate “100” is out of range" \
+expect_usage 2 "--schedule: schedule entry 1 (“5:lr=100”): learning rate “100” is out of range" \
   train --dataset ring8 --iters 10 --schedule '5:lr=100'
 expect_usage 2 "“x” is not a whole number" metrics --real ring8 --seed x
 expect_usage 2 "“abc” is not a whole number: the number of samples" metrics --real ring8 --samples abc

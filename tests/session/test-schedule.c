@@ -11,6 +11,7 @@
 #include "ms-gan.h"
 #include "ms-optim.h"
 #include "ms-schedule.h"
+#include "ms-values.h"
 
 static GPtrArray *
 parse_ok (const char *text)
@@ -164,6 +165,11 @@ static const struct
   { "1000:lr=1;4000:loss=wgan", "schedule entry 2 (“4000:loss=wgan”): unknown loss “wgan”" },
   { "1000:optimizer=adamw", "unknown optimizer “adamw”" },
   { "1:lr=1;2:lr=1;3:lrr=1", "schedule entry 3 (" },
+  /* The CLI's and the window's ranges (ms-values.h), in their words */
+  { "100:lr=11", "learning rate “11” is out of range" },
+  { "100:lr-g=10.5", "learning rate “10.5” is out of range" },
+  { "100:lr-d=1e-9", "learning rate “1e-09” is out of range" },
+  { "100:momentum=1", "momentum “1” is out of range" },
 };
 
 static void
@@ -316,6 +322,42 @@ test_mutations (void)
     }
 }
 
+/* Every numeric key takes exactly the values ms_value_check() takes for its setting, the
+ * CLI's flags and the window's entries: none is wider */
+static void
+test_value_ranges_agree (void)
+{
+  static const char *numeric[] = { "lr", "lr-g", "lr-d", "momentum", "beta1", "beta2",
+                                   "n-critic", "gp-lambda", "clip", "unroll", "batch",
+                                   "adagan-rounds" };
+  static const double values[] = { -1, 0, 1e-9, 1e-8, 0.01, 0.5, 0.999, 1, 2, 5, 9.5, 10,
+                                   10.5, 11, 16, 100, 101, 1000, 1001, 4096, 4097, 1e6 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (numeric); i++)
+    {
+      MsValueSetting setting;
+
+      g_assert_true (ms_value_setting_from_key (numeric[i], &setting));
+      for (gsize j = 0; j < G_N_ELEMENTS (values); j++)
+        {
+          char number[G_ASCII_DTOSTR_BUF_SIZE];
+          g_autofree char *text = NULL;
+          g_autoptr(GError) error = NULL;
+          g_autoptr(GPtrArray) out = NULL;
+          gboolean schedule_ok, value_ok;
+
+          g_ascii_formatd (number, sizeof number, "%.12g", values[j]);
+          text = g_strdup_printf ("100:%s=%s", numeric[i], number);
+          schedule_ok = ms_schedule_parse (text, &out, &error);
+          value_ok = ms_value_check (setting, values[j], NULL);
+          if (schedule_ok != value_ok)
+            g_error ("“%s”: the schedule %s it, ms_value_check() %s it (%s)", text,
+                     schedule_ok ? "takes" : "refuses", value_ok ? "takes" : "refuses",
+                     error != NULL ? error->message : "");
+        }
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -330,5 +372,6 @@ main (int    argc,
   g_test_add_func ("/schedule/quoting", test_quoting);
   g_test_add_func ("/schedule/random-bytes", test_random_bytes);
   g_test_add_func ("/schedule/mutations", test_mutations);
+  g_test_add_func ("/schedule/value-ranges-agree", test_value_ranges_agree);
   return g_test_run ();
 }
