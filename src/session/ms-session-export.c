@@ -14,6 +14,13 @@
 #include "ms-parallel.h"
 #include "ms-session-export.h"
 
+/* What "modes" counts out of: the real data's classes (a folder of one digit: 1), else all */
+static int
+modes_total (const MsSessionEvaluation *r)
+{
+  return r->evaluation.k_data > 0 ? r->evaluation.k_data : r->evaluation.k;
+}
+
 /* A double as CSV/JSON text: "%.9g" in the C locale */
 static void
 append_number (GString *out,
@@ -68,7 +75,7 @@ ms_metrics_format_csv (const MsSessionEvaluation *evaluations,
       csv_field (out, r->evaluation.kl_uniform, TRUE);
       csv_field (out, r->evaluation.kl_reference, TRUE);
       csv_field (out, r->evaluation.kl_floor_p99, TRUE);
-      g_string_append_printf (out, ",%d,%d", r->evaluation.modes_covered, r->evaluation.k);
+      g_string_append_printf (out, ",%d,%d", r->evaluation.modes_covered, modes_total (r));
       csv_field (out, r->evaluation.hq_fraction, !img);
       csv_field (out, r->evaluation.diversity, img);
       csv_field (out, r->evaluation.collapse_score, TRUE);
@@ -188,7 +195,7 @@ json_metrics (GString          *out,
   json_number (out, first, "kl_ref", r->evaluation.kl_reference, TRUE);
   json_number (out, first, "kl_floor", r->evaluation.kl_floor_p99, TRUE);
   json_int (out, first, "modes", r->evaluation.modes_covered);
-  json_int (out, first, "k", r->evaluation.k);
+  json_int (out, first, "k", modes_total (r));
   json_number (out, first, "hq", r->evaluation.hq_fraction, !img);
   json_number (out, first, "diversity", r->evaluation.diversity, img);
   json_number (out, first, "collapse_score", r->evaluation.collapse_score, TRUE);

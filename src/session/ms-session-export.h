@@ -7,7 +7,8 @@
  * exports have the same format:
  *
  *  - CSV: header iter,loss_d,loss_g,is,is_std,kl,kl_ref,kl_floor,modes,k,hq,diversity,
- *    collapse_score,collapse and one row per evaluation.  A metric that does not apply to the
+ *    collapse_score,collapse and one row per evaluation (k: what modes counts out of, the
+ *    classes or modes of the real data: 1 for a folder of one digit).  A metric that does not apply to the
  *    dataset is an empty field (is, is_std and diversity for 2-D data, hq for images); one
  *    that applies but is undefined this time is "nan".  Numbers are "%.9g" in the C locale.
  *  - JSON: {"settings": {...}, "evaluations": [...], "events": [...], "final": {...}} with

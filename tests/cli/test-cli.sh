@@ -292,6 +292,11 @@ grep -q '^train dataset=.* batch=5 ' "$tmp/out" && ! grep -q 'batch=64' "$tmp/ou
 check $? "the header line of a one-digit folder of 5 images shows the clamped batch=5"
 grep -q '^final .* kl_ref=nan ' "$tmp/out" && ! grep -q -e '=-\{0,1\}inf' "$tmp/out"
 check $? "a one-digit folder prints kl_ref=nan and no infinite metric"
+# The CSV's and JSON's k is what modes counts out of: 1 class here, not the classifier's 10
+"$cli" train --dataset "$tmp/one" --iters 2 --eval-every 2 --eval-samples 10 \
+  --csv "$tmp/one.csv" --json "$tmp/one.json" > /dev/null 2>&1
+[ "$(sed -n 2p "$tmp/one.csv" | cut -d, -f10)" = 1 ] && grep -q '"k": *1[,}]' "$tmp/one.json"
+check $? "a one-digit folder's CSV and JSON give k=1, what modes counts out of"
 "$cli" train --dataset "$tmp/one" --iters 2 --eval-every 2 --eval-samples 10 --batch 4 \
   --schedule '1:batch=100' > "$tmp/out" 2> "$tmp/err"
 [ $? -eq 0 ] && grep -q "note: batch 100 is larger than the data set" "$tmp/err"
