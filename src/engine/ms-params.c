@@ -258,6 +258,14 @@ ms_params_all_finite (const MsParams *p)
   for (gsize i = 0; i < p->total; i++)
     if (!isfinite (p->data[i]) || !isfinite (p->grad[i]))
       return FALSE;
+  /* The optimizer's state too: an infinite Adam moment with finite weights poisons the next
+   * step, and a snapshot holding it would be a rollback point that diverges again */
+  for (gsize i = 0; p->m != NULL && i < p->total; i++)
+    if (!isfinite (p->m[i]))
+      return FALSE;
+  for (gsize i = 0; p->v != NULL && i < p->total; i++)
+    if (!isfinite (p->v[i]))
+      return FALSE;
   return TRUE;
 }
 

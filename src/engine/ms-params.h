@@ -80,7 +80,7 @@ gboolean           ms_params_same_layout (const MsParams *a,
 void               ms_params_copy_data (MsParams       *dst,
                                         const MsParams *src);
 double             ms_params_grad_norm (const MsParams *p);
-/* TRUE when every value of data (and grad) is finite */
+/* TRUE when every value of data, grad and the optimizer state (m, v) is finite */
 gboolean           ms_params_all_finite (const MsParams *p);
 
 /* torch.nn.init._calculate_fan_in_and_fan_out on the shape of parameter @index (rank >= 2):

@@ -1410,6 +1410,23 @@ ms_gan_graph (MsGan *gan)
   return gan->graph;
 }
 
+MsGanNetwork
+ms_gan_find_non_finite (MsGan *gan)
+{
+  if (!ms_params_all_finite (ms_net_params (gan->gen)))
+    return MS_GAN_NET_GENERATOR;
+  if (!ms_params_all_finite (ms_net_params (gan->dis)))
+    return MS_GAN_NET_DISCRIMINATOR;
+  if ((gan->rec != NULL && !ms_params_all_finite (ms_net_params (gan->rec)))
+      || (gan->jtrunk != NULL && !ms_params_all_finite (ms_net_params (gan->jtrunk)))
+      || (gan->jhead != NULL && !ms_params_all_finite (ms_net_params (gan->jhead))))
+    return MS_GAN_NET_VEEGAN;
+  for (int i = 0; i < gan->n_frozen; i++)
+    if (!ms_params_all_finite (ms_net_params (gan->comp[i])))
+      return MS_GAN_NET_ADAGAN;
+  return MS_GAN_NET_NONE;
+}
+
 MsNet *
 ms_gan_reconstructor (MsGan *gan)
 {

@@ -168,6 +168,19 @@ MsGraph    *ms_gan_graph             (MsGan *gan);
  * ms_gan_set_config() and ms_gan_load(): fetch them again afterwards. */
 MsNet      *ms_gan_reconstructor     (MsGan *gan);
 
+/* Which network holds a non-finite weight, gradient or optimizer moment (every network the
+ * GAN trains or keeps: VEEGAN's reconstructor and joint discriminator, AdaGAN's earlier
+ * generators), or MS_GAN_NET_NONE */
+typedef enum
+{
+  MS_GAN_NET_NONE,
+  MS_GAN_NET_GENERATOR,
+  MS_GAN_NET_DISCRIMINATOR,
+  MS_GAN_NET_VEEGAN,
+  MS_GAN_NET_ADAGAN,
+} MsGanNetwork;
+MsGanNetwork ms_gan_find_non_finite  (MsGan *gan);
+
 /* AdaGAN.  The finite real set (e.g. ms_data_source_get_points() on an image source); call it
  * right after ms_gan_new() (before the first iteration and before ms_gan_load()), it cannot
  * change once the data are reweighted; @user_data must outlive the GAN.  Without one (or

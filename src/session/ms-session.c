@@ -823,11 +823,21 @@ trainer_check (Trainer  *t,
     return g_strdup_printf (_("loss D %g, loss G %g"), st->loss_d, st->loss_g);
   if (!weights)
     return NULL;
-  if (!ms_params_all_finite (ms_net_params (ms_gan_generator (t->gan))))
-    return g_strdup (_("the generator's weights are not finite"));
-  if (!ms_params_all_finite (ms_net_params (ms_gan_discriminator (t->gan))))
-    return g_strdup (_("the discriminator's weights are not finite"));
-  return NULL;
+  switch (ms_gan_find_non_finite (t->gan))
+    {
+    case MS_GAN_NET_GENERATOR:
+      return g_strdup (_("the generator's weights are not finite"));
+    case MS_GAN_NET_DISCRIMINATOR:
+      return g_strdup (_("the discriminator's weights are not finite"));
+    case MS_GAN_NET_VEEGAN:
+      return g_strdup (_("the VEEGAN reconstructor's or joint discriminator's weights are not "
+                         "finite"));
+    case MS_GAN_NET_ADAGAN:
+      return g_strdup (_("an earlier AdaGAN generator's weights are not finite"));
+    case MS_GAN_NET_NONE:
+    default:
+      return NULL;
+    }
 }
 
 static void trainer_post (Trainer *t, gboolean evaluate);
@@ -1480,7 +1490,14 @@ trainer_apply (Trainer          *t,
 
     case CMD_SNAPSHOT:
       {
-        Snapshot *s = g_new0 (Snapshot, 1);
+        g_autofree char *what = t->gan != NULL ? trainer_check (t, TRUE) : NULL;
+        Snapshot *s;
+
+        /* Between evaluations only the losses are checked: a snapshot must never keep a
+         * non-finite weight or moment, or restoring it would diverge again */
+        if (what != NULL)
+          trainer_diverged (t, what);
+        s = g_new0 (Snapshot, 1);
 
         s->id = c->id;
         s->iteration = t->iteration;

@@ -866,6 +866,42 @@ test_veegan_images (void)
   ms_gan_free (gan);
 }
 
+/* A non-finite optimizer moment, or a weight of VEEGAN's reconstructor, is a divergence too:
+ * the session checks this before every snapshot (found by modescope-cli soak: snapshots held
+ * an infinite Adam moment beside finite weights) */
+static void
+test_find_non_finite (void)
+{
+  g_autoptr(MsDataSource) src = ring ();
+  MsGanConfig c = small_config ();
+  MsParams *p;
+  MsGan *gan;
+
+  c.veegan = TRUE;
+  gan = new_gan_config (src, "mlp", &c, 1);
+  ms_gan_iteration (gan);
+  g_assert_cmpint (ms_gan_find_non_finite (gan), ==, MS_GAN_NET_NONE);
+
+  p = ms_net_params (ms_gan_generator (gan));
+  g_assert_nonnull (p->v);                       /* Adam's second moment */
+  p->v[p->total - 1] = INFINITY;
+  g_assert_false (ms_params_all_finite (p));
+  g_assert_cmpint (ms_gan_find_non_finite (gan), ==, MS_GAN_NET_GENERATOR);
+  p->v[p->total - 1] = 0.0f;
+
+  p = ms_net_params (ms_gan_discriminator (gan));
+  p->m[0] = NAN;
+  g_assert_cmpint (ms_gan_find_non_finite (gan), ==, MS_GAN_NET_DISCRIMINATOR);
+  p->m[0] = 0.0f;
+
+  p = ms_net_params (ms_gan_reconstructor (gan));
+  p->data[0] = NAN;
+  g_assert_cmpint (ms_gan_find_non_finite (gan), ==, MS_GAN_NET_VEEGAN);
+  p->data[0] = 0.0f;
+  g_assert_cmpint (ms_gan_find_non_finite (gan), ==, MS_GAN_NET_NONE);
+  ms_gan_free (gan);
+}
+
 static void
 test_veegan_toggle (void)
 {
@@ -1247,6 +1283,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gan/adagan/save-load", test_adagan_save_load);
   g_test_add_func ("/gan/adagan/refusals", test_adagan_refusals);
   g_test_add_func ("/gan/adagan/images", test_adagan_images);
+  g_test_add_func ("/gan/find-non-finite", test_find_non_finite);
   {
     int ret = g_test_run ();
 
