@@ -177,6 +177,7 @@ parse_args (int        argc,
   a->growth_limit = SOAK_GROWTH_LIMIT;
   a->seed = 1;
   ctx = g_option_context_new (NULL);
+  /* xgettext:no-c-format */
   g_option_context_set_summary (ctx, _("Train while applying a random valid command every "
                                        "100 ms; report crashes, NaN escapes and memory "
                                        "growth above 5% after the warm-up."));
@@ -192,7 +193,7 @@ parse_args (int        argc,
   if (a->seed < 0)
     return ms_cli_usage_error (error, _("--seed must not be negative"));
   if (a->threads < 0 || a->threads > 1024)
-    return ms_cli_usage_error (error, _("--threads must be between 1 and 1024"));
+    return ms_cli_usage_error (error, _("--threads must be between 0 (one per core) and 1024"));
   if (a->dataset == NULL)
     a->dataset = g_strdup ("mnist");
   if (a->inject != NULL && strcmp (a->inject, "abort") != 0 && strcmp (a->inject, "nan") != 0
@@ -1481,9 +1482,10 @@ run_parent (SoakArgs *a)
   p.pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (p.proc), NULL, 10);
   p.in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p.proc));
   p.loop = g_main_loop_new (NULL, FALSE);
-  printf (_("soak: %.1f minutes on %s (seed %" G_GINT64_FORMAT "), a command every %d ms; "
+  /* %lld, not G_GINT64_FORMAT: xgettext cuts a msgid at a macro */
+  printf (_("soak: %.1f minutes on %s (seed %lld), a command every %d ms; "
             "memory is compared after a warm-up of %.0f s\n"),
-          a->minutes, a->dataset, a->seed, SOAK_TICK_MS, p.warmup_s);
+          a->minutes, a->dataset, (long long) a->seed, SOAK_TICK_MS, p.warmup_s);
   fflush (stdout);
   read_next_line (&p);
   g_subprocess_wait_async (p.proc, NULL, on_worker_exit, &p);

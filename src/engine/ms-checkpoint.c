@@ -956,7 +956,7 @@ type_name (guint32 type)
     case MS_CHECKPOINT_TYPE_BLOB: return _("raw data");
     case MS_CHECKPOINT_TYPE_PARAMS: return _("network parameters");
     case MS_CHECKPOINT_TYPE_OPTIMIZER: return _("optimizer settings");
-    case MS_CHECKPOINT_TYPE_RNG: return _("a random generator state");
+    case MS_CHECKPOINT_TYPE_RNG: return _("a random number generator state");
     case MS_CHECKPOINT_TYPE_STRING: return _("text");
     case MS_CHECKPOINT_TYPE_KEY_VALUES: return _("key-value pairs");
     default: return _("data of an unknown kind");
