@@ -1410,6 +1410,18 @@ ms_gan_graph (MsGan *gan)
   return gan->graph;
 }
 
+void
+ms_gan_zero_grad (MsGan *gan)
+{
+  MsNet *nets[] = { gan->gen, gan->dis, gan->rec, gan->jtrunk, gan->jhead };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (nets); i++)
+    if (nets[i] != NULL)
+      ms_params_zero_grad (ms_net_params (nets[i]));
+  for (int i = 0; i < gan->n_frozen; i++)
+    ms_params_zero_grad (ms_net_params (gan->comp[i]));
+}
+
 MsGanNetwork
 ms_gan_find_non_finite (MsGan *gan)
 {

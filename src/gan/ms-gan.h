@@ -180,6 +180,9 @@ typedef enum
   MS_GAN_NET_ADAGAN,
 } MsGanNetwork;
 MsGanNetwork ms_gan_find_non_finite  (MsGan *gan);
+/* Clears every network's gradients (a rollback: the diverged step's NaN gradients are not part
+ * of the restored state and would read as a divergence) */
+void        ms_gan_zero_grad         (MsGan *gan);
 
 /* AdaGAN.  The finite real set (e.g. ms_data_source_get_points() on an image source); call it
  * right after ms_gan_new() (before the first iteration and before ms_gan_load()), it cannot

@@ -690,6 +690,9 @@ _ms_trainer_load (Trainer  *t,
     }
   if (!ms_gan_load (t->gan, ck, error))
     return FALSE;
+  /* Gradients are not part of a state: those of the step before (NaN after a divergence)
+   * would read as non-finite networks at the next check */
+  ms_gan_zero_grad (t->gan);
   t->iteration = iteration;
   t->stats = stats;
   t->evaluated = t->have_eval = FALSE;
@@ -812,7 +815,10 @@ all_finite (const float *x,
   return TRUE;
 }
 
-/* NULL when the networks are finite, else what is not (transfer full) */
+static char *trainer_check_networks (Trainer *t);
+
+/* NULL when the losses (and with @weights the networks) are finite, else what is not
+ * (transfer full) */
 static char *
 trainer_check (Trainer  *t,
                gboolean  weights)
@@ -823,6 +829,13 @@ trainer_check (Trainer  *t,
     return g_strdup_printf (_("loss D %g, loss G %g"), st->loss_d, st->loss_g);
   if (!weights)
     return NULL;
+  return trainer_check_networks (t);
+}
+
+/* NULL when every network, gradient and optimizer moment is finite, else which is not */
+static char *
+trainer_check_networks (Trainer *t)
+{
   switch (ms_gan_find_non_finite (t->gan))
     {
     case MS_GAN_NET_GENERATOR:
@@ -1490,11 +1503,12 @@ trainer_apply (Trainer          *t,
 
     case CMD_SNAPSHOT:
       {
-        g_autofree char *what = t->gan != NULL ? trainer_check (t, TRUE) : NULL;
+        g_autofree char *what = t->gan != NULL ? trainer_check_networks (t) : NULL;
         Snapshot *s;
 
         /* Between evaluations only the losses are checked: a snapshot must never keep a
-         * non-finite weight or moment, or restoring it would diverge again */
+         * non-finite weight or moment, or restoring it would diverge again.  (Not the
+         * losses: after a rollback they are the diverged step's until the next step.) */
         if (what != NULL)
           trainer_diverged (t, what);
         s = g_new0 (Snapshot, 1);
