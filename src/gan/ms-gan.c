@@ -1422,19 +1422,34 @@ ms_gan_zero_grad (MsGan *gan)
     ms_params_zero_grad (ms_net_params (gan->comp[i]));
 }
 
+/* Parameters, gradients, optimizer moments and batch-norm running statistics */
+static gboolean
+net_finite (MsNet *net)
+{
+  MsParams *buffers;
+
+  if (net == NULL)
+    return TRUE;
+  if (!ms_params_all_finite (ms_net_params (net)))
+    return FALSE;
+  buffers = ms_net_buffers (net);
+  for (gsize i = 0; buffers != NULL && buffers->data != NULL && i < buffers->total; i++)
+    if (!isfinite (buffers->data[i]))
+      return FALSE;
+  return TRUE;
+}
+
 MsGanNetwork
 ms_gan_find_non_finite (MsGan *gan)
 {
-  if (!ms_params_all_finite (ms_net_params (gan->gen)))
+  if (!net_finite (gan->gen))
     return MS_GAN_NET_GENERATOR;
-  if (!ms_params_all_finite (ms_net_params (gan->dis)))
+  if (!net_finite (gan->dis))
     return MS_GAN_NET_DISCRIMINATOR;
-  if ((gan->rec != NULL && !ms_params_all_finite (ms_net_params (gan->rec)))
-      || (gan->jtrunk != NULL && !ms_params_all_finite (ms_net_params (gan->jtrunk)))
-      || (gan->jhead != NULL && !ms_params_all_finite (ms_net_params (gan->jhead))))
+  if (!net_finite (gan->rec) || !net_finite (gan->jtrunk) || !net_finite (gan->jhead))
     return MS_GAN_NET_VEEGAN;
   for (int i = 0; i < gan->n_frozen; i++)
-    if (!ms_params_all_finite (ms_net_params (gan->comp[i])))
+    if (!net_finite (gan->comp[i]))
       return MS_GAN_NET_ADAGAN;
   return MS_GAN_NET_NONE;
 }

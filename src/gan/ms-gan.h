@@ -168,7 +168,8 @@ MsGraph    *ms_gan_graph             (MsGan *gan);
  * ms_gan_set_config() and ms_gan_load(): fetch them again afterwards. */
 MsNet      *ms_gan_reconstructor     (MsGan *gan);
 
-/* Which network holds a non-finite weight, gradient or optimizer moment (every network the
+/* Which network holds a non-finite weight, gradient, optimizer moment or batch-norm running
+ * statistic (every network the
  * GAN trains or keeps: VEEGAN's reconstructor and joint discriminator, AdaGAN's earlier
  * generators), or MS_GAN_NET_NONE */
 typedef enum

@@ -900,6 +900,24 @@ test_find_non_finite (void)
   p->data[0] = 0.0f;
   g_assert_cmpint (ms_gan_find_non_finite (gan), ==, MS_GAN_NET_NONE);
   ms_gan_free (gan);
+
+  /* Batch-norm running statistics (a soak found 32 non-finite floats there in a snapshot) */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsDataSource) mnist = ms_data_source_open ("mnist", &error);
+    MsGanConfig ci = small_config ();
+
+    g_assert_no_error (error);
+    ci.batch = 4;
+    gan = new_gan_config (mnist, "dcgan-small", &ci, 1);
+    ms_gan_iteration (gan);
+    p = ms_net_buffers (ms_gan_generator (gan));
+    g_assert_nonnull (p);
+    g_assert_cmpint (ms_gan_find_non_finite (gan), ==, MS_GAN_NET_NONE);
+    p->data[p->total - 1] = INFINITY;
+    g_assert_cmpint (ms_gan_find_non_finite (gan), ==, MS_GAN_NET_GENERATOR);
+    ms_gan_free (gan);
+  }
 }
 
 static void
