@@ -16,6 +16,7 @@
 
 #include "ms-gan.h"
 #include "ms-optim.h"
+#include "ms-quote.h"
 #include "ms-schedule.h"
 #include "ms-values.h"
 
@@ -72,7 +73,6 @@ static const struct
   { "adagan-rounds", KEY_INT, 0, MS_GAN_MAX_ADAGAN_ROUNDS, FALSE, FALSE, RULE_WHOLE },
 };
 
-#define QUOTE_MAX_CHARS 40
 
 void
 ms_schedule_entry_free (MsScheduleEntry *entry)
@@ -84,32 +84,9 @@ ms_schedule_entry_free (MsScheduleEntry *entry)
   g_free (entry);
 }
 
-/* A piece of user text fit for a message: valid UTF-8, no control characters, at most
- * QUOTE_MAX_CHARS characters (then "…"). */
-static char *
-quote_text (const char *s)
-{
-  g_autofree char *valid = g_utf8_make_valid (s, -1);
-  GString *out = g_string_new (NULL);
-  int n = 0;
-
-  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (n == QUOTE_MAX_CHARS)
-        {
-          g_string_append (out, "…");
-          break;
-        }
-      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
-        g_string_append_c (out, '?');
-      else
-        g_string_append_unichar (out, c);
-      n++;
-    }
-  return g_string_free (out, FALSE);
-}
+/* A piece of user text fit for a message: valid UTF-8, no control characters, at most 40
+ * characters (then "…"): the rule of every message that quotes input (ms-quote.h) */
+#define quote_text ms_quote_text
 
 static gboolean G_GNUC_PRINTF (4, 5)
 entry_error (GError    **error,

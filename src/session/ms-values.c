@@ -15,11 +15,11 @@
 #include <string.h>
 
 #include "ms-gan.h"
+#include "ms-quote.h"
 #include "ms-values.h"
 
 G_DEFINE_QUARK (ms-value-error-quark, ms_value_error)
 
-#define QUOTE_MAX_CHARS 40
 /* Longer text is never a number we accept; refusing it early bounds the work */
 #define TEXT_MAX_BYTES  256
 
@@ -86,27 +86,7 @@ ms_value_setting_from_key (const char     *key,
 char *
 ms_value_quote (const char *text)
 {
-  g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
-  GString *s = g_string_new (NULL);
-  const char *p = valid;
-  int n = 0;
-
-  for (; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (n == QUOTE_MAX_CHARS)
-        {
-          g_string_append (s, "…");
-          break;
-        }
-      if (g_unichar_iscntrl (c))
-        g_string_append_c (s, '?');
-      else
-        g_string_append_unichar (s, c);
-      n++;
-    }
-  return g_string_free (s, FALSE);
+  return ms_quote_text (text);
 }
 
 /* A bound as people write it, in the C locale: 1e-08, 10, 100000000 */
