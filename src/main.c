@@ -9,6 +9,7 @@
 #include <locale.h>
 
 #include "ms-application.h"
+#include "ms-memory.h"
 
 int
 main (int   argc,
@@ -21,6 +22,7 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_application_name (_("ModeScope"));
+  ms_memory_tune_allocator ();
 
   app = ms_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ms-cli.h"
+#include "ms-memory.h"
 
 static int
 run_about (int    argc,
@@ -71,6 +72,7 @@ main (int    argc,
   textdomain (GETTEXT_PACKAGE);
   /* Numbers in our key=value output must always use a decimal point. */
   setlocale (LC_NUMERIC, "C");
+  ms_memory_tune_allocator ();
 
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {

@@ -4,6 +4,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <math.h>
+#include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include "ms-ops.h"
 #include "ms-params.h"
 #include "ms-test-util.h"
@@ -35,6 +39,38 @@ test_arena_reuse (void)
       ms_arena_reset (arena);
     }
   ms_arena_free (arena);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* Freeing a step arena leaves the allocator as it was: its chunks are mappings of their own,
+ * so glibc does not raise its mmap threshold to their size, and a 2 MiB buffer allocated
+ * afterwards is still mapped rather than carved from the heap. */
+static void
+test_arena_own_mapping (void)
+{
+#if defined(__GLIBC__) && !defined(UNDER_ASAN)
+  MsArena *arena = ms_arena_new (16 << 20);
+  guint8 *p = ms_arena_alloc (arena, 15 << 20);
+  gsize mapped_before;
+  guint8 *small;
+
+  memset (p, 1, 15 << 20);
+  ms_arena_free (arena);
+  mapped_before = mallinfo2 ().hblkhd;
+  small = malloc (2 << 20);
+  g_assert_nonnull (small);
+  g_assert_cmpuint (mallinfo2 ().hblkhd, >=, mapped_before + (2 << 20));
+  free (small);
+#else
+  g_test_skip ("needs glibc's own allocator (not under AddressSanitizer)");
+#endif
 }
 
 static void
@@ -167,6 +203,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tensor/arena-reuse", test_arena_reuse);
+  g_test_add_func ("/tensor/arena-own-mapping", test_arena_own_mapping);
   g_test_add_func ("/tensor/recording", test_recording);
   g_test_add_func ("/tensor/grad-unused-shared", test_grad_unused_and_shared);
   g_test_add_func ("/tensor/create-graph", test_create_graph);
