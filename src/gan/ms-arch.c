@@ -285,13 +285,15 @@ ms_arch_build_reconstructor (const MsArchConfig *c,
   return f;
 }
 
-gboolean
-ms_arch_build_joint_discriminator (const MsArchConfig *c,
-                                   int                 z_dim,
-                                   MsRng              *rng,
-                                   MsNet             **trunk,
-                                   MsNet             **head,
-                                   GError            **error)
+/* @points_layers: hidden layers of the MLP on 2-D points (1 now, 2 before) */
+static gboolean
+build_joint_discriminator (const MsArchConfig *c,
+                           int                 z_dim,
+                           int                 points_layers,
+                           MsRng              *rng,
+                           MsNet             **trunk,
+                           MsNet             **head,
+                           GError            **error)
 {
   int pack = MAX (c->pack, 1);
   MsArchConfig packed = *c;
@@ -326,12 +328,41 @@ ms_arch_build_joint_discriminator (const MsArchConfig *c,
     h = ms_net_new ("discriminator", 1, &in);
     ms_net_linear (h, points ? 128 : 512, TRUE);
     ms_net_leaky_relu (h, slope);
-    ms_net_linear (h, points ? 128 : 256, TRUE);
-    ms_net_leaky_relu (h, slope);
+    /* 2-D points: one hidden layer of 128 ReLU on [x, z], as the official 2-D notebooks'
+     * data_network (their "n_layer_disc: 2" is not used by it) */
+    if (!points || points_layers > 1)
+      {
+        ms_net_linear (h, points ? 128 : 256, TRUE);
+        ms_net_leaky_relu (h, slope);
+      }
     ms_net_linear (h, 1, TRUE);
     ms_net_finalize (h, MS_INIT_TORCH, rng);
   }
   *trunk = NULL;
   *head = h;
   return TRUE;
+}
+
+gboolean
+ms_arch_build_joint_discriminator (const MsArchConfig *c,
+                                   int                 z_dim,
+                                   MsRng              *rng,
+                                   MsNet             **trunk,
+                                   MsNet             **head,
+                                   GError            **error)
+{
+  return build_joint_discriminator (c, z_dim, 1, rng, trunk, head, error);
+}
+
+MsNet *
+ms_arch_build_joint_discriminator_v1 (const MsArchConfig *c,
+                                      int                 z_dim,
+                                      MsRng              *rng)
+{
+  MsNet *trunk = NULL, *head = NULL;
+
+  if (c->data_ndim != 1 || g_strcmp0 (c->arch, "mlp") != 0
+      || !build_joint_discriminator (c, z_dim, 2, rng, &trunk, &head, NULL))
+    return NULL;
+  return head;
 }

@@ -59,8 +59,9 @@ gboolean  ms_arch_build          (const MsArchConfig *config,
  * -> z (ReLU), as in the paper's toy setup; mlp on images 784 -> 512 -> 256 -> z (LReLU 0.2);
  * the DCGANs D's convolutions (no dropout) then a dense layer to z.
  *
- * The joint discriminator D(z, x) sees (z, x) pairs.  For mlp it is D's MLP on the
- * concatenation [x flattened, z] (@trunk is NULL): the paper's toy D.  For the DCGANs, @trunk
+ * The joint discriminator D(z, x) sees (z, x) pairs.  For mlp it is an MLP on the
+ * concatenation [x flattened, z] (@trunk is NULL): for 2-D points [x, z] -> 128 -> 1 (ReLU),
+ * the official 2-D notebooks' D; on images D's MLP sizes.  For the DCGANs, @trunk
  * is D's convolutions up to the flattened features (dropout kept) and @head an MLP on
  * [features, z] -> 256 -> 1 (LReLU 0.2): a convolution has no use for z's 100 numbers tiled
  * over 28x28 (that would cost 100 input channels), and a single dense layer on [features, z]
@@ -76,5 +77,11 @@ gboolean  ms_arch_build_joint_discriminator (const MsArchConfig *config,
                                              MsNet             **trunk,
                                              MsNet             **head,
                                              GError            **error);
+/* The joint discriminator on 2-D points as ModeScope built it until VEEGAN followed the
+ * official notebooks: [x, z] -> 128 -> 128 -> 1 (ReLU).  Only for restoring session files
+ * saved with it.  NULL when @config is not mlp on 2-D points. */
+MsNet    *ms_arch_build_joint_discriminator_v1 (const MsArchConfig *config,
+                                                int                 z_dim,
+                                                MsRng              *rng);
 
 G_END_DECLS

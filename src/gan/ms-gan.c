@@ -592,7 +592,7 @@ ms_veegan_recon (MsGraph  *g,
                  MsTensor *z,
                  MsTensor *z_rec)
 {
-  return ms_mean (g, ms_row_sum (g, ms_square (g, ms_sub (g, z_rec, z))));
+  return ms_scale (g, ms_mean (g, ms_row_sum (g, ms_square (g, ms_sub (g, z_rec, z)))), 0.5f);
 }
 
 MsTensor *
@@ -718,16 +718,30 @@ joint_forward (MsGan     *gan,
                          ph, mode, &gan->rng);
 }
 
-/* F(x) as a constant (only the generator step trains F, Algorithm 1 of the paper) */
+/* F(x) as a constant (only the generator step trains F, Algorithm 1 of the paper).  With
+ * @sample, a draw z ~ p_theta(z | x) = N(F(x), I) instead of its mean: the paper's real pairs
+ * (Algorithm 1: z^i ~ p_theta(z | x^i); its reconstruction term is -log p_theta, see
+ * ms_veegan_recon()), as the official notebooks draw them (a unit-variance Normal around the
+ * reconstructor's output).  With the mean alone, every real pair's z lies on F's 2-D image
+ * of the data, which D tells from N(0, I) by z alone: its loss goes to 0 within a few hundred
+ * steps and G learns nothing from it (ring8: 0-5 of 8 modes, about 0% HQ). */
 static MsTensor *
 reconstruct_const (MsGan     *gan,
                    MsTensor  *x,
-                   MsNetMode  mode)
+                   MsNetMode  mode,
+                   gboolean   sample)
 {
   MsGraph *g = gan->graph;
   gboolean old = ms_graph_set_recording (g, FALSE);
   MsTensor *zr = ms_net_forward (gan->rec, g, x, NULL, mode, &gan->rng);
 
+  if (sample)
+    {
+      MsTensor *eps = ms_tensor_new (g, zr->ndim, zr->shape);
+
+      ms_rng_fill_normal (&gan->rng, eps->data, eps->numel, 0.0f, 1.0f);
+      zr = ms_add (g, zr, eps);
+    }
   ms_graph_set_recording (g, old);
   return ms_tensor_wrap (g, zr->ndim, zr->shape, zr->data, NULL, FALSE);
 }
@@ -744,7 +758,7 @@ veegan_d_step (MsGan    *gan,
   MsTensor *out_real, *out_fake, *loss;
   double nt = 0.0, nh;
 
-  out_real = joint_forward (gan, real, reconstruct_const (gan, real, MS_NET_TRAIN), FALSE,
+  out_real = joint_forward (gan, real, reconstruct_const (gan, real, MS_NET_TRAIN, TRUE), FALSE,
                             MS_NET_TRAIN);
   out_fake = joint_forward (gan, fake, z, FALSE, MS_NET_TRAIN);
   loss = ms_veegan_loss_d (g, out_real, out_fake);
@@ -1341,7 +1355,7 @@ ms_gan_discriminate (MsGan       *gan,
   memcpy (shape + 1, gan->arch.data_shape, gan->arch.data_ndim * sizeof (int));
   tx = ms_tensor_from_data (g, gan->arch.data_ndim + 1, shape, x);
   if (gan->rec != NULL)   /* D'(F(x), x): high for data, as the plain D */
-    y = joint_forward (gan, tx, reconstruct_const (gan, tx, MS_NET_EVAL), TRUE, MS_NET_EVAL);
+    y = joint_forward (gan, tx, reconstruct_const (gan, tx, MS_NET_EVAL, FALSE), TRUE, MS_NET_EVAL);
   else
     y = ms_net_forward (gan->dis, g, tx, NULL, MS_NET_EVAL, NULL);
   memcpy (out, y->data, y->numel * sizeof (float));
@@ -1561,6 +1575,38 @@ restore_net (const MsCheckpoint *ck,
          && (opt == NULL || ms_checkpoint_restore_optimizer (ck, optim, opt, error));
 }
 
+/* The joint D's head; a file saved before the joint D on 2-D points lost its second hidden
+ * layer holds the old layout, which then goes on training (a shape check fails before any
+ * value is written, so the first attempt leaves the network as it was). */
+static gboolean
+restore_joint_head (MsGan              *gan,
+                    const MsCheckpoint *ck,
+                    GError            **error)
+{
+  g_autoptr(GError) local = NULL;
+  MsNet *old;
+  MsRng scratch;   /* the weights are overwritten: keep the run's RNG as restored */
+
+  if (restore_net (ck, "veegan.discriminator", gan->jhead, &gan->opt_jh, &local))
+    return TRUE;
+  ms_rng_seed (&scratch, 0);
+  if (!g_error_matches (local, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_MISMATCH)
+      || (old = ms_arch_build_joint_discriminator_v1 (&gan->arch, gan->z_dim, &scratch)) == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (!restore_net (ck, "veegan.discriminator", old, &gan->opt_jh, NULL))
+    {
+      ms_net_free (old);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  ms_net_free (gan->jhead);
+  gan->jhead = old;
+  return TRUE;
+}
+
 void
 ms_gan_save (MsGan              *gan,
              MsCheckpointWriter *w)
@@ -1694,7 +1740,7 @@ ms_gan_load (MsGan              *gan,
     return FALSE;
   if (gan->rec != NULL
       && (!restore_net (ck, "veegan.reconstructor", gan->rec, &gan->opt_r, error)
-          || !restore_net (ck, "veegan.discriminator", gan->jhead, &gan->opt_jh, error)
+          || !restore_joint_head (gan, ck, error)
           || (gan->jtrunk != NULL
               && !restore_net (ck, "veegan.discriminator.trunk", gan->jtrunk, &gan->opt_jt,
                                error))))

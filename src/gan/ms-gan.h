@@ -22,10 +22,12 @@
  * discriminator on (z, x) pairs (their networks: ms_arch_build_reconstructor() and
  * ms_arch_build_joint_discriminator() in ms-arch.h; for the DCGANs z joins D's flattened
  * convolution features through a hidden layer, for mlp the flattened x).  D is trained by the
- * paper's logistic regression O_LR between real pairs (F(x), x) and fake pairs (z, G(z)); G and
- * F minimise the paper's O-hat = mean D_omega(z, G(z)) + mean ||z - F(G(z))||^2 (Algorithm 1:
- * F's gradient is the reconstruction term's, D's weights are constants there, and F(x) is a
- * constant in D's step).  ModeScope's D' keeps the sign of the other objectives (high = data),
+ * paper's logistic regression O_LR between real pairs (z ~ N(F(x), I), x) and fake pairs
+ * (z, G(z)); G and F minimise the paper's O-hat = mean D_omega(z, G(z)) + mean
+ * 0.5 ||z - F(G(z))||^2, the reconstruction being -log p_theta(z | G(z)) for p_theta(z | x) =
+ * N(F(x), I) (Algorithm 1: F's gradient is the reconstruction term's, D's weights are
+ * constants there, and F(x) is a constant in D's step).  The noisy real codes, the 0.5 and,
+ * on 2-D points, D's single hidden layer follow the official notebooks (VEEGAN_2D_*.ipynb).  ModeScope's D' keeps the sign of the other objectives (high = data),
  * so D' = -D_omega: real pairs have label 1 and G's term is -mean D'(z, G(z)).  VEEGAN uses
  * this objective whatever config.loss says (the loss applies again when VEEGAN is turned off)
  * and cannot be combined with unrolling or AdaGAN (config validation says so).
@@ -106,7 +108,7 @@ typedef struct
   double grad_norm_d;
   double grad_norm_g;
   double penalty;         /* WGAN-GP's penalty term, 0 otherwise */
-  double recon;           /* VEEGAN: mean ||z - F(G(z))||^2 of the last G step, 0 otherwise */
+  double recon;           /* VEEGAN: mean 0.5 ||z - F(G(z))||^2 of the last G step, else 0 */
 } MsGanStats;
 
 /* Copies the real points @indices[0..n) of a finite set into @out (n * data size floats). */
@@ -230,7 +232,7 @@ MsTensor   *ms_gan_loss_d            (MsGraph *g, MsLossKind kind, MsTensor *out
                                       MsTensor *out_fake);
 MsTensor   *ms_gan_loss_g            (MsGraph *g, MsLossKind kind, MsTensor *out_fake);
 /* VEEGAN: the joint D's input [x flattened, z] (rows of both); D's loss bce(D'(real pairs), 1)
- * + bce(D'(fake pairs), 0); the reconstruction mean_i ||z_i - z_rec_i||^2; G's and F's loss
+ * + bce(D'(fake pairs), 0); the reconstruction mean_i 0.5 ||z_i - z_rec_i||^2; G's and F's loss
  * -mean D'(fake pairs) + that reconstruction (@recon: the term, may be NULL). */
 MsTensor   *ms_veegan_joint_input    (MsGraph *g, MsTensor *x, MsTensor *z);
 MsTensor   *ms_veegan_loss_d         (MsGraph *g, MsTensor *out_real_pairs,

@@ -1228,6 +1228,169 @@ test_veegan_save_load (void)
   check_round_trip (&vee, &vee, 3, 3);
 }
 
+/* The official 2-D notebooks' joint D: one hidden layer of 128 on [x, z] (4 parameters), not
+ * two (6) */
+static void
+test_veegan_joint_layout (void)
+{
+  g_autoptr(GError) error = NULL;
+  MsArchConfig a = { .arch = "mlp", .data_ndim = 1, .data_shape = { 2 }, .pack = 1 };
+  MsNet *trunk = NULL, *head = NULL, *v1;
+  MsRng rng;
+
+  ms_rng_seed (&rng, 1);
+  g_assert_true (ms_arch_build_joint_discriminator (&a, 254, &rng, &trunk, &head, &error));
+  g_assert_no_error (error);
+  g_assert_null (trunk);
+  g_assert_cmpuint (ms_params_count (ms_net_params (head)), ==, 4);
+  g_assert_cmpuint (ms_net_params (head)->total, ==, (2 + 254) * 128 + 128 + 128 + 1);
+  g_assert_cmpuint (ms_net_out_size (head), ==, 1);
+  v1 = ms_arch_build_joint_discriminator_v1 (&a, 254, &rng);
+  g_assert_cmpuint (ms_params_count (ms_net_params (v1)), ==, 6);
+  ms_net_free (v1);
+  ms_net_free (head);
+  a.data_ndim = 3;
+  a.data_shape[0] = 1;
+  a.data_shape[1] = a.data_shape[2] = 28;
+  g_assert_null (ms_arch_build_joint_discriminator_v1 (&a, 100, &rng));
+}
+
+/* Every real batch is the same point */
+static void
+same_point (gpointer  data,
+            MsRng    *rng,
+            int       n,
+            float    *out)
+{
+  const float *p = data;
+
+  for (int i = 0; i < n; i++)
+    memcpy (out + 2 * i, p, 2 * sizeof (float));
+}
+
+/* D's real pairs are (z ~ N(F(x), I), x), Algorithm 1's z ~ p_theta(z | x): with batch 1 on
+ * a fixed point, D's mean output on real pairs differs from D'(F(x), x) (which
+ * ms_gan_discriminate() reports, the same at every call) by far more than rounding. */
+static void
+test_veegan_real_codes_sampled (void)
+{
+  g_autoptr(GError) error = NULL;
+  float point[2] = { 2.0f, 0.0f };
+  MsArchConfig a = { .arch = "mlp", .data_ndim = 1, .data_shape = { 2 }, .pack = 1 };
+  MsOptimConfig o = ms_optim_config_default (MS_OPTIM_ADAM);
+  MsGanConfig c = small_config ();
+  double max_diff = 0.0;
+  MsGan *gan;
+
+  c.veegan = TRUE;
+  c.batch = 1;
+  gan = ms_gan_new (&a, &c, &o, &o, 4, same_point, point, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 8; i++)
+    {
+      float mean_code[1], again[1];
+
+      ms_gan_discriminate (gan, point, 1, mean_code);
+      ms_gan_discriminate (gan, point, 1, again);
+      g_assert_cmpfloat (mean_code[0], ==, again[0]);
+      ms_gan_step_d (gan);
+      max_diff = MAX (max_diff, fabs (ms_gan_stats (gan)->d_real - mean_code[0]));
+    }
+  g_assert_cmpfloat (max_diff, >, 1e-2);
+  ms_gan_free (gan);
+}
+
+/* A session file saved while the joint D on 2-D points had two hidden layers still loads, and
+ * goes on with that D (saved again unchanged) */
+static void
+test_veegan_load_v1 (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MsDataSource) src = ring ();
+  MsGanConfig c = small_config ();
+  MsGan *a, *b;
+  MsArchConfig arch = { .arch = "mlp", .data_ndim = 1, .data_shape = { 2 }, .pack = 1 };
+  g_autoptr(GBytes) saved = NULL;
+  g_autoptr(GBytes) old_bytes = NULL;
+  g_autoptr(GBytes) again = NULL;
+  g_autoptr(MsCheckpoint) ck = NULL;
+  g_autoptr(MsCheckpoint) old_ck = NULL;
+  g_autoptr(MsCheckpoint) again_ck = NULL;
+  g_autoptr(MsCheckpointWriter) w = ms_checkpoint_writer_new ();
+  gconstpointer p1, p2;
+  gsize len1 = 0, len2 = 0;
+  MsNet *v1;
+  MsRng rng;
+  float x[4] = { 2.0f, 0.0f, 0.0f, 2.0f }, out[2];
+
+  c.veegan = TRUE;
+  a = new_gan_config (src, "mlp", &c, 5);
+  for (int i = 0; i < 3; i++)
+    ms_gan_iteration (a);
+  saved = save_bytes (a);
+  ck = ms_checkpoint_load_bytes (saved, &error);
+  g_assert_no_error (error);
+
+  /* the same file with the old joint D in place of the new one */
+  ms_rng_seed (&rng, 9);
+  v1 = ms_arch_build_joint_discriminator_v1 (&arch, ms_gan_z_dim (a), &rng);
+  for (guint i = 0; i < ms_checkpoint_get_n_sections (ck); i++)
+    {
+      const char *name = ms_checkpoint_get_section_name (ck, i);
+      guint32 type = ms_checkpoint_get_section_type (ck, i);
+      gsize len = 0;
+      gconstpointer data = ms_checkpoint_get (ck, name, type, &len);
+
+      if (strcmp (name, "veegan.discriminator") == 0)
+        ms_checkpoint_writer_add_params (w, name, ms_net_params (v1), TRUE);
+      else
+        ms_checkpoint_writer_add (w, name, type, data, len);
+    }
+  old_bytes = ms_checkpoint_writer_to_bytes (w);
+  old_ck = ms_checkpoint_load_bytes (old_bytes, &error);
+  g_assert_no_error (error);
+
+  b = new_gan_config (src, "mlp", &c, 6);
+  g_assert_true (ms_gan_load (b, old_ck, &error));
+  g_assert_no_error (error);
+  again = save_bytes (b);
+  again_ck = ms_checkpoint_load_bytes (again, &error);
+  g_assert_no_error (error);
+  p1 = ms_checkpoint_get (old_ck, "veegan.discriminator", MS_CHECKPOINT_TYPE_PARAMS, &len1);
+  p2 = ms_checkpoint_get (again_ck, "veegan.discriminator", MS_CHECKPOINT_TYPE_PARAMS, &len2);
+  g_assert_cmpmem (p1, len1, p2, len2);
+  for (int i = 0; i < 3; i++)
+    ms_gan_iteration (b);
+  ms_gan_discriminate (b, x, 2, out);
+  g_assert_true (isfinite (out[0]) && isfinite (out[1]));
+
+  /* a joint D of another shape still fails, with the shape mismatch */
+  ms_checkpoint_writer_free (g_steal_pointer (&w));
+  w = ms_checkpoint_writer_new ();
+  for (guint i = 0; i < ms_checkpoint_get_n_sections (ck); i++)
+    {
+      const char *name = ms_checkpoint_get_section_name (ck, i);
+      guint32 type = ms_checkpoint_get_section_type (ck, i);
+      gsize len = 0;
+      gconstpointer data = ms_checkpoint_get (ck, name, type, &len);
+
+      if (strcmp (name, "veegan.discriminator") == 0)
+        ms_checkpoint_writer_add_params (w, name, ms_net_params (ms_gan_generator (a)), TRUE);
+      else
+        ms_checkpoint_writer_add (w, name, type, data, len);
+    }
+  g_clear_pointer (&old_bytes, g_bytes_unref);
+  g_clear_pointer (&old_ck, ms_checkpoint_free);
+  old_bytes = ms_checkpoint_writer_to_bytes (w);
+  old_ck = ms_checkpoint_load_bytes (old_bytes, &error);
+  g_assert_no_error (error);
+  g_assert_false (ms_gan_load (b, old_ck, &error));
+  g_assert_error (error, MS_CHECKPOINT_ERROR, MS_CHECKPOINT_ERROR_MISMATCH);
+  ms_net_free (v1);
+  ms_gan_free (a);
+  ms_gan_free (b);
+}
+
 static void
 test_adagan_refusals (void)
 {
@@ -1295,6 +1458,9 @@ main (int argc, char **argv)
   g_test_add_func ("/gan/veegan/images", test_veegan_images);
   g_test_add_func ("/gan/veegan/toggle", test_veegan_toggle);
   g_test_add_func ("/gan/veegan/save-load", test_veegan_save_load);
+  g_test_add_func ("/gan/veegan/joint-layout", test_veegan_joint_layout);
+  g_test_add_func ("/gan/veegan/real-codes-sampled", test_veegan_real_codes_sampled);
+  g_test_add_func ("/gan/veegan/load-v1", test_veegan_load_v1);
   g_test_add_func ("/gan/adagan/formula", test_adagan_formula);
   g_test_add_func ("/gan/adagan/rounds", test_adagan_rounds);
   g_test_add_func ("/gan/adagan/mixture-sampling", test_adagan_mixture_sampling);
