@@ -4,7 +4,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <math.h>
+#include <stdlib.h>
 #include <glib/gstdio.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include "ms-test-util.h"
 
 void
@@ -154,4 +158,39 @@ ms_test_rm_rf (const char *dir)
     }
   g_dir_close (d);
   g_rmdir (dir);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MS_TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MS_TEST_UNDER_ASAN 1
+#endif
+#endif
+
+gboolean
+ms_test_have_glibc_malloc (void)
+{
+#if defined(__GLIBC__) && !defined(MS_TEST_UNDER_ASAN)
+  return TRUE;
+#else
+  return FALSE;
+#endif
+}
+
+gboolean
+ms_test_malloc_is_mapped (gsize bytes)
+{
+#if defined(__GLIBC__) && !defined(MS_TEST_UNDER_ASAN)
+  gsize mapped_before = mallinfo2 ().hblkhd;
+  guint8 *p = malloc (bytes);
+  gboolean mapped;
+
+  g_assert_nonnull (p);
+  mapped = mallinfo2 ().hblkhd >= mapped_before + bytes;
+  free (p);
+  return mapped;
+#else
+  return FALSE;
+#endif
 }

@@ -34,6 +34,13 @@ gboolean  ms_test_gradcheck    (MsTestScalarFunc func, gpointer user_data,
 double    ms_test_compare      (const float *actual, const float *expected, gsize n,
                                 double atol, double rtol, gsize *worst_index);
 
+/* TRUE when glibc's own allocator runs (not AddressSanitizer's), so that mallopt() and
+ * mallinfo2() mean something */
+gboolean  ms_test_have_glibc_malloc (void);
+/* Allocates @bytes and frees them again; TRUE if glibc gave them a mapping of their own
+ * rather than heap memory.  Only meaningful when ms_test_have_glibc_malloc(). */
+gboolean  ms_test_malloc_is_mapped  (gsize bytes);
+
 /* A fresh temporary folder (fails the test if it cannot be made); free with g_free() */
 char     *ms_test_make_tmpdir  (const char *prefix);
 /* Removes @dir and everything below it */

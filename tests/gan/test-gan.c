@@ -1300,6 +1300,30 @@ test_veegan_real_codes_sampled (void)
   ms_gan_free (gan);
 }
 
+/* @ck's bytes with the parameter section @section replaced by @params (every other section
+ * as it is) */
+static GBytes *
+checkpoint_with_params (const MsCheckpoint *ck,
+                        const char         *section,
+                        MsParams           *params)
+{
+  g_autoptr(MsCheckpointWriter) w = ms_checkpoint_writer_new ();
+
+  for (guint i = 0; i < ms_checkpoint_get_n_sections (ck); i++)
+    {
+      const char *name = ms_checkpoint_get_section_name (ck, i);
+      guint32 type = ms_checkpoint_get_section_type (ck, i);
+      gsize len = 0;
+      gconstpointer data = ms_checkpoint_get (ck, name, type, &len);
+
+      if (strcmp (name, section) == 0)
+        ms_checkpoint_writer_add_params (w, name, params, TRUE);
+      else
+        ms_checkpoint_writer_add (w, name, type, data, len);
+    }
+  return ms_checkpoint_writer_to_bytes (w);
+}
+
 /* A session file saved while the joint D on 2-D points had two hidden layers still loads, and
  * goes on with that D (saved again unchanged) */
 static void
@@ -1316,7 +1340,6 @@ test_veegan_load_v1 (void)
   g_autoptr(MsCheckpoint) ck = NULL;
   g_autoptr(MsCheckpoint) old_ck = NULL;
   g_autoptr(MsCheckpoint) again_ck = NULL;
-  g_autoptr(MsCheckpointWriter) w = ms_checkpoint_writer_new ();
   gconstpointer p1, p2;
   gsize len1 = 0, len2 = 0;
   MsNet *v1;
@@ -1334,19 +1357,7 @@ test_veegan_load_v1 (void)
   /* the same file with the old joint D in place of the new one */
   ms_rng_seed (&rng, 9);
   v1 = ms_arch_build_joint_discriminator_v1 (&arch, ms_gan_z_dim (a), &rng);
-  for (guint i = 0; i < ms_checkpoint_get_n_sections (ck); i++)
-    {
-      const char *name = ms_checkpoint_get_section_name (ck, i);
-      guint32 type = ms_checkpoint_get_section_type (ck, i);
-      gsize len = 0;
-      gconstpointer data = ms_checkpoint_get (ck, name, type, &len);
-
-      if (strcmp (name, "veegan.discriminator") == 0)
-        ms_checkpoint_writer_add_params (w, name, ms_net_params (v1), TRUE);
-      else
-        ms_checkpoint_writer_add (w, name, type, data, len);
-    }
-  old_bytes = ms_checkpoint_writer_to_bytes (w);
+  old_bytes = checkpoint_with_params (ck, "veegan.discriminator", ms_net_params (v1));
   old_ck = ms_checkpoint_load_bytes (old_bytes, &error);
   g_assert_no_error (error);
 
@@ -1365,23 +1376,10 @@ test_veegan_load_v1 (void)
   g_assert_true (isfinite (out[0]) && isfinite (out[1]));
 
   /* a joint D of another shape still fails, with the shape mismatch */
-  ms_checkpoint_writer_free (g_steal_pointer (&w));
-  w = ms_checkpoint_writer_new ();
-  for (guint i = 0; i < ms_checkpoint_get_n_sections (ck); i++)
-    {
-      const char *name = ms_checkpoint_get_section_name (ck, i);
-      guint32 type = ms_checkpoint_get_section_type (ck, i);
-      gsize len = 0;
-      gconstpointer data = ms_checkpoint_get (ck, name, type, &len);
-
-      if (strcmp (name, "veegan.discriminator") == 0)
-        ms_checkpoint_writer_add_params (w, name, ms_net_params (ms_gan_generator (a)), TRUE);
-      else
-        ms_checkpoint_writer_add (w, name, type, data, len);
-    }
   g_clear_pointer (&old_bytes, g_bytes_unref);
   g_clear_pointer (&old_ck, ms_checkpoint_free);
-  old_bytes = ms_checkpoint_writer_to_bytes (w);
+  old_bytes = checkpoint_with_params (ck, "veegan.discriminator",
+                                      ms_net_params (ms_gan_generator (a)));
   old_ck = ms_checkpoint_load_bytes (old_bytes, &error);
   g_assert_no_error (error);
   g_assert_false (ms_gan_load (b, old_ck, &error));
