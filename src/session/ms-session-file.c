@@ -511,15 +511,25 @@ dec_evaluations (Dec *d)
   return a;
 }
 
-static void
-enc_evaluations (GByteArray *b,
-                 GArray     *a,
-                 gint64      max_iteration)
+/* How many of the evaluations @a (in iteration order) a file cut at @max_iteration keeps */
+static guint
+evaluations_kept (GArray *a,
+                  gint64  max_iteration)
 {
   guint keep = 0;
 
   while (keep < a->len && g_array_index (a, MsSessionEvaluation, keep).iteration <= max_iteration)
     keep++;
+  return keep;
+}
+
+static void
+enc_evaluations (GByteArray *b,
+                 GArray     *a,
+                 gint64      max_iteration)
+{
+  guint keep = evaluations_kept (a, max_iteration);
+
   enc_u32 (b, keep);
   for (guint i = 0; i < keep; i++)
     enc_evaluation (b, &g_array_index (a, MsSessionEvaluation, i));
@@ -532,10 +542,8 @@ enc_k_data (GByteArray *b,
             GArray     *a,
             gint64      max_iteration)
 {
-  guint keep = 0;
+  guint keep = evaluations_kept (a, max_iteration);
 
-  while (keep < a->len && g_array_index (a, MsSessionEvaluation, keep).iteration <= max_iteration)
-    keep++;
   enc_u32 (b, keep);
   for (guint i = 0; i < keep; i++)
     enc_i32 (b, g_array_index (a, MsSessionEvaluation, i).evaluation.k_data);
